@@ -1,0 +1,10 @@
+export { EngineClient, encodeFilters } from './engine';
+export type { Filters, EventsOptions, StopOptions, RemoveOptions, ListOptions, LogsOptions, AttachOptions, ImportOptions, WaitCondition } from './engine';
+export { Transport, CLIENT_API_VERSION, encodeQuery, jsonStream, readAll } from './transport';
+export type { Hijacked, PingResult, Query, RequestOptions } from './transport';
+export { ApiError, ConnectionError, isApiError, isNotFoundError, errorFromBody } from './errors';
+export { DEFAULT_HOST, parseHost, resolveHost } from './host';
+export type { DaemonAddress } from './host';
+export { FrameDecoder, demuxBuffer, demuxStream, encodeFrame, FRAME_HEADER_SIZE } from './demux';
+export type { Frame, StreamId } from './demux';
+export * from './types';
