@@ -17,6 +17,8 @@ export type OciProcess = Record<string, any>; // eslint-disable-line @typescript
 
 export interface CreateOptions {
   id: string;
+  /** Container name for conmon's -n (log tags); defaults to the id. */
+  name?: string;
   /** Directory for config.json and conmon's files (attach socket, ctl, winsz, pidfiles). */
   bundleDir: string;
   spec: OciSpec;
