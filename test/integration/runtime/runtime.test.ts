@@ -1,0 +1,247 @@
+import { after, before, describe, it } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isConflict, isInvalidParameter } from '../../../src/errdefs';
+import { RuncConmonRuntime } from '../../../src/runtime/runc';
+import { buildExecProcess } from '../../../src/runtime/spec';
+import { readLogs, logFiles } from '../../../src/runtime/logs';
+import { Fixture, makeFixture, newId, containerOpts, collect, waitExit, bundleOf } from './fixture';
+
+const asRoot = process.getuid?.() === 0;
+
+describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
+  let f: Fixture;
+  before(async () => { f = makeFixture(); await f.runtime.init(); });
+  after(async () => { await f.cleanup(); });
+
+  it('runs a container: attach before start, output on both streams, exit code, state, delete', async () => {
+    const id = newId(f, 'run');
+    const created = await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'echo hello; echo oops >&2; exit 3']));
+    assert.ok(created.pid > 0 && created.monitorPid > 0);
+    assert.equal((await f.runtime.state(id))?.status, 'created');
+    assert.equal(await f.runtime.monitorPid(id, bundleOf(f, id)), created.monitorPid);
+    const c = collect(await f.runtime.attach(id, bundleOf(f, id)));
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    assert.equal(await exited, 3);
+    await c.ended;
+    assert.equal(c.stdout(), 'hello\n');
+    assert.equal(c.stderr(), 'oops\n');
+    assert.equal(await f.runtime.exitCode(id), 3);
+    assert.equal((await f.runtime.state(id))?.status, 'stopped');
+    const logs = [];
+    for await (const e of readLogs(logFiles(path.join(bundleOf(f, id), 'ctr.log')))) logs.push(`${e.stream}:${e.data.toString()}`);
+    assert.deepEqual(logs.sort(), ['stderr:oops\n', 'stdout:hello\n']);
+    await f.runtime.delete(id);
+    assert.equal(await f.runtime.state(id), null);
+    assert.equal(await f.runtime.exitCode(id), null);
+    await f.runtime.delete(id); // idempotent
+  });
+
+  it('reports a bad command as an OCI runtime create failure', async () => {
+    const id = newId(f, 'bad');
+    await assert.rejects(f.runtime.create(containerOpts(f, id, ['/nonexistent'])), /OCI runtime create failed/);
+    assert.equal(await f.runtime.state(id), null);
+  });
+
+  it('delivers stdin EOF with closeStdin while output keeps flowing (cat)', async () => {
+    const id = newId(f, 'cat');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'cat; echo after-eof'], { openStdin: true, stdinOnce: true }));
+    const a = await f.runtime.attach(id, bundleOf(f, id));
+    const c = collect(a);
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    const big = Buffer.alloc(100_000, 'x');
+    a.write(Buffer.from('line1\n'));
+    a.write(big);
+    a.closeStdin();
+    assert.equal(await exited, 0);
+    await c.ended;
+    assert.equal(c.stdout(), `line1\n${big.toString()}after-eof\n`);
+  });
+
+  it('keeps stdin open across clients with openStdin and !stdinOnce', async () => {
+    const id = newId(f, 'keep');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'read a; read b; echo "$a-$b"'], { openStdin: true, stdinOnce: false }));
+    const a1 = await f.runtime.attach(id, bundleOf(f, id));
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    a1.write(Buffer.from('one\n'));
+    await new Promise((r) => setTimeout(r, 100));
+    a1.close();
+    const a2 = await f.runtime.attach(id, bundleOf(f, id));
+    const c = collect(a2);
+    a2.write(Buffer.from('two\n'));
+    assert.equal(await exited, 0);
+    await c.ended;
+    assert.equal(c.stdout(), 'one-two\n');
+  });
+
+  it('gives a tty and resizes it through the ctl fifo', async () => {
+    const id = newId(f, 'tty');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'stty size; read x; stty size'], { tty: true, openStdin: true, stdinOnce: true }));
+    await f.runtime.resize(id, bundleOf(f, id), 40, 120);
+    const a = await f.runtime.attach(id, bundleOf(f, id));
+    const c = collect(a);
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    for (let i = 0; i < 100 && !c.stdout().includes('40 120'); i++) await new Promise((r) => setTimeout(r, 20));
+    await f.runtime.resize(id, bundleOf(f, id), 50, 132);
+    await new Promise((r) => setTimeout(r, 50));
+    a.write(Buffer.from('\r'));
+    assert.equal(await exited, 0);
+    await c.ended;
+    assert.match(c.stdout(), /40 120\r\n[\s\S]*50 132\r\n/);
+    assert.equal(c.stderr(), '');
+  });
+
+  describe('exec and signals in a running container', () => {
+    let id: string;
+    let exited: Promise<number>;
+    before(async () => {
+      id = newId(f, 'exec');
+      await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'trap "echo got-term; exit 42" TERM; while true; do sleep 0.05; done']));
+      exited = waitExit(f.runtime, id, 30000);
+      await f.runtime.start(id);
+    });
+
+    const proc = (args: string[], terminal = false) => buildExecProcess({
+      args, env: ['PATH=/bin'], user: { uid: 0, gid: 0 }, terminal,
+      containerSpec: JSON.parse(fs.readFileSync(path.join(bundleOf(f, id), 'config.json'), 'utf8')),
+    });
+    const execOpts = (n: string, args: string[], o: { tty?: boolean; stdin?: boolean; out?: boolean } = {}) => ({
+      execId: `${id}x${n}`, process: proc(args, o.tty), tty: o.tty ?? false, attachStdin: o.stdin ?? false,
+      attachStdout: o.out ?? true, attachStderr: o.out ?? true, execDir: path.join(f.dir, 'e', `${id}x${n}`),
+    });
+
+    it('execs with output on both streams and the exit code', async () => {
+      const h = await f.runtime.exec(id, bundleOf(f, id), execOpts('1', ['sh', '-c', 'echo out; echo err >&2; exit 7']));
+      assert.ok(h.pid > 0);
+      const c = collect(h.attach!);
+      assert.equal(await h.wait(), 7);
+      await c.ended;
+      assert.equal(c.stdout(), 'out\n');
+      assert.equal(c.stderr(), 'err\n');
+    });
+
+    it('execs with stdin and EOF', async () => {
+      const h = await f.runtime.exec(id, bundleOf(f, id), execOpts('2', ['cat'], { stdin: true }));
+      const c = collect(h.attach!);
+      h.attach!.write(Buffer.from('piped\n'));
+      h.attach!.closeStdin();
+      assert.equal(await h.wait(), 0);
+      await c.ended;
+      assert.equal(c.stdout(), 'piped\n');
+    });
+
+    it('execs with a tty and resize', async () => {
+      const h = await f.runtime.exec(id, bundleOf(f, id), execOpts('3', ['sh', '-c', 'read x; stty size'], { tty: true, stdin: true }));
+      const c = collect(h.attach!);
+      await h.resize(33, 77);
+      await new Promise((r) => setTimeout(r, 50));
+      h.attach!.write(Buffer.from('\r'));
+      assert.equal(await h.wait(), 0);
+      await c.ended;
+      assert.match(c.stdout(), /33 77\r\n/);
+    });
+
+    it('runs a detached exec', async () => {
+      const o = execOpts('4', ['sh', '-c', 'echo hi > /tmp/detached; exit 5'], { out: false });
+      const h = await f.runtime.exec(id, bundleOf(f, id), o);
+      assert.equal(h.attach, null);
+      assert.equal(await h.wait(), 5);
+      assert.equal(fs.readFileSync(path.join(f.rootfs, 'tmp', 'detached'), 'utf8'), 'hi\n');
+    });
+
+    it('fails an exec of a missing binary clearly', async () => {
+      await assert.rejects(f.runtime.exec(id, bundleOf(f, id), execOpts('5', ['/no/such'])), /OCI runtime exec failed/);
+    });
+
+    it('lists pids, pauses and resumes', async () => {
+      const pids = await f.runtime.pids(id);
+      assert.ok(pids.length >= 1);
+      await f.runtime.pause(id);
+      assert.equal((await f.runtime.state(id))?.status, 'paused');
+      await f.runtime.resume(id);
+      assert.equal((await f.runtime.state(id))?.status, 'running');
+    });
+
+    it('refuses invalid signals and delivers SIGTERM by name', async () => {
+      await assert.rejects(f.runtime.kill(id, 'SIGFOO'), (e) => isInvalidParameter(e) && /Invalid signal: SIGFOO/.test((e as Error).message));
+      await f.runtime.kill(id, 'TERM');
+      assert.equal(await exited, 42);
+      assert.equal(fs.readFileSync(path.join(bundleOf(f, id), 'ctr.log'), 'utf8').includes('got-term'), true);
+      await assert.rejects(f.runtime.kill(id, 'KILL'), isConflict);
+    });
+  });
+
+  it('kills with numbers and KILL', async () => {
+    for (const sig of [9, 'KILL', '9', 'SIGKILL']) {
+      const id = newId(f, 'k');
+      await f.runtime.create(containerOpts(f, id, ['sleep', '100']));
+      const exited = waitExit(f.runtime, id);
+      await f.runtime.start(id);
+      await f.runtime.kill(id, sig);
+      assert.equal(await exited, 137, `signal ${sig}`);
+      await f.runtime.delete(id);
+    }
+  });
+
+  it('reports exits that happened while no runtime watched (restart)', async () => {
+    const id = newId(f, 'down');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'exit 4']));
+    await f.runtime.start(id);
+    for (let i = 0; i < 200 && (await f.runtime.exitCode(id)) === null; i++) await new Promise((r) => setTimeout(r, 10));
+    const second = new RuncConmonRuntime({ stateDir: f.runtime.stateDir });
+    const seen = new Promise<number>((resolve) => second.onExit((eid, code) => { if (eid === id) resolve(code); }));
+    await second.init();
+    assert.equal(await seen, 4);
+    second.close();
+    await f.runtime.delete(id);
+  });
+
+  it('follows logs until the container exits', async () => {
+    const id = newId(f, 'logs');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'for i in 1 2 3 4 5; do echo line$i; sleep 0.05; done; printf partial']));
+    const exited = waitExit(f.runtime, id);
+    const logPath = path.join(bundleOf(f, id), 'ctr.log');
+    const got: string[] = [];
+    const reader = (async () => {
+      for await (const e of readLogs([logPath], { follow: true, finished: exited })) got.push(e.data.toString());
+    })();
+    await f.runtime.start(id);
+    await reader;
+    assert.deepEqual(got, ['line1\n', 'line2\n', 'line3\n', 'line4\n', 'line5\n', 'partial']);
+    const tail: string[] = [];
+    for await (const e of readLogs([logPath], { tail: 2 })) tail.push(e.data.toString());
+    assert.deepEqual(tail, ['line5\n', 'partial']);
+  });
+
+  it('rotates logs at max-size through conmon reopen, losing no line', async () => {
+    const id = newId(f, 'rot');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'i=0; while [ $i -lt 400 ]; do echo "line $i xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); [ $((i % 20)) = 0 ] && sleep 0.02; done'],
+      { logMaxSize: 8192, logMaxFiles: 50 }));
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    await exited;
+    const logPath = path.join(bundleOf(f, id), 'ctr.log');
+    const files = logFiles(logPath, 50);
+    assert.ok(files.length > 3, `expected rotated files, got ${files.length}`);
+    const lines: string[] = [];
+    for await (const e of readLogs(files)) lines.push(e.data.toString().split(' ')[1]);
+    assert.deepEqual(lines, Array.from({ length: 400 }, (_, i) => String(i)));
+  });
+
+  it('detects an OOM kill', async () => {
+    const id = newId(f, 'oom');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'x=xxxxxxxxxxxxxxxx; while true; do x=$x$x; done'], {},
+      { resources: { memory: { limit: 16 * 1024 * 1024, swap: 16 * 1024 * 1024 } } }));
+    const exited = waitExit(f.runtime, id, 20000);
+    await f.runtime.start(id);
+    assert.equal(await exited, 137);
+    assert.equal(await f.runtime.oomKilled(id), true);
+    await f.runtime.delete(id);
+    assert.equal(await f.runtime.oomKilled(id), false);
+  });
+});
