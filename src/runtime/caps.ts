@@ -29,7 +29,8 @@ export function normalizeCap(name: string): string {
 
 /**
  * The capabilities this process holds in its bounding set, as CAP_ names: asking runc for
- * anything outside it fails with "unable to apply caps" (this host lacks CAP_MAC_OVERRIDE).
+ * anything outside it fails with "unable to apply caps". This host's CapBnd is 000001fffeffffff: bit 24, CAP_SYS_RESOURCE, is
+ * missing (which is also why rlimits above the daemon's hard limit fail).
  */
 export function boundingCaps(statusText?: string): string[] {
   const text = statusText ?? fs.readFileSync('/proc/self/status', 'utf8');

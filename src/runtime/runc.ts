@@ -169,7 +169,7 @@ export class RuncConmonRuntime implements OciRuntime {
     }
     // A killed container's conmon is still draining output and about to write the exit file:
     // let it finish so that no exit is reported for a container that no longer exists.
-    if (meta) {
+    if (meta && this.exits.read(id) === null) {
       const conmonPid = path.join(meta.bundleDir, 'conmon.pid');
       for (let i = 0; i < 100 && livePid(conmonPid, 'conmon'); i++) await new Promise((r) => setTimeout(r, 10));
     }
