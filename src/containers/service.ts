@@ -1,0 +1,363 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ContainerCreateBody } from '../api/types';
+import type { EventBus } from '../engine/events';
+import type { ImageService } from '../images/types';
+import type { OciRuntime } from '../runtime/types';
+import type { Logger } from '../util/log';
+import { BerthError, conflict, invalidParameter, notModified, system } from '../errdefs';
+import { newId } from '../util/ids';
+import { parseSignal } from '../util/signal';
+import { AttachHub } from './attach';
+import { pathAndArgs, prepareConfig } from './create';
+import { generateName, normalizeName } from './names';
+import { type ContainerRecord, initialState, nowRfc3339Nano, statusOf } from './record';
+import { buildContainerSpec } from './spec';
+import type { ContainerStore } from './store';
+import { validateCreateBody } from './validate';
+
+export interface ContainerPaths {
+  /** <data-root>/containers: one dir per container (etc files, log). */
+  containersDir: string;
+  /** <exec-root>/containers: one OCI bundle per container. */
+  bundlesDir: string;
+}
+
+export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
+
+interface Waiter { condition: WaitCondition; resolve: (r: { StatusCode: number; Error: null | { Message: string } }) => void }
+
+/** Per-container mutual exclusion for state transitions. */
+class Locks {
+  private tails = new Map<string, Promise<unknown>>();
+  run<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => undefined);
+    this.tails.set(id, tail);
+    void tail.then(() => { if (this.tails.get(id) === tail) this.tails.delete(id); });
+    return next;
+  }
+}
+
+/**
+ * The container lifecycle on the OCI runtime: create, start, stop, kill, restart, remove,
+ * rename, wait, and the handling of exits that conmon reports (also those that happened
+ * while the daemon was down, found at start-up).
+ */
+export class ContainerService {
+  private locks = new Locks();
+  private hubs = new Map<string, AttachHub>();
+  private waiters = new Map<string, Waiter[]>();
+  private exitWaits = new Map<string, Array<() => void>>();
+
+  constructor(
+    readonly store: ContainerStore,
+    readonly images: ImageService,
+    readonly runtime: OciRuntime,
+    readonly events: EventBus,
+    readonly paths: ContainerPaths,
+    readonly log: Logger,
+    readonly opts: { defaultNetworkMode: 'none' | 'bridge' },
+  ) {
+    runtime.onExit((id, code, at) => { void this.handleExit(id, code, at); });
+    images.setUsageCheck((imageId) => store.all().filter((c) => c.image === imageId).map((c) => c.id));
+  }
+
+  get(ref: string): ContainerRecord { return this.store.get(ref); }
+  bundleDir(id: string): string { return path.join(this.paths.bundlesDir, id); }
+  containerDir(id: string): string { return path.join(this.paths.containersDir, id); }
+
+  /** Event attributes Docker attaches to every container event. */
+  attrs(c: ContainerRecord, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(c.config.Labels ?? {}), image: c.imageRef, name: c.name.slice(1), ...extra };
+  }
+
+  emit(c: ContainerRecord, action: string, extra: Record<string, string> = {}): void {
+    this.events.publish('container', action, c.id, this.attrs(c, extra));
+  }
+
+  async create(body: unknown, name: string | null): Promise<{ Id: string; Warnings: string[] }> {
+    validateCreateBody(body);
+    const req = body as ContainerCreateBody;
+    if (!req.Image) throw invalidParameter('Config cannot be empty in order to create a container');
+    const image = this.images.get(req.Image);
+    const { config, hostConfig } = prepareConfig(req, image.config);
+    const id = newId();
+    if (!config.Hostname) config.Hostname = id.slice(0, 12);
+    const fullName = name ? normalizeName(name) : this.freeName();
+    const { path: p, args } = pathAndArgs(config);
+    const dir = this.containerDir(id);
+    const record: ContainerRecord = {
+      id, name: fullName, created: nowRfc3339Nano(), path: p, args, config: { ...config, Image: req.Image }, hostConfig,
+      networkingConfig: req.NetworkingConfig, image: image.id, imageRef: req.Image, state: initialState(), restartCount: 0,
+      hostnamePath: path.join(dir, 'hostname'), hostsPath: path.join(dir, 'hosts'), resolvConfPath: path.join(dir, 'resolv.conf'),
+      logPath: path.join(dir, `${id}-json.log`), monitorPid: 0, hasBeenManuallyStopped: false, execIds: [],
+    };
+    await fs.mkdir(dir, { recursive: true, mode: 0o710 });
+    try {
+      await this.images.createContainerLayer(id, image.id);
+      this.store.insert(record);
+    } catch (e) {
+      await this.images.removeContainerLayer(id).catch(() => undefined);
+      await fs.rm(dir, { recursive: true, force: true });
+      throw e;
+    }
+    this.emit(record, 'create');
+    return { Id: id, Warnings: [] };
+  }
+
+  private freeName(): string {
+    for (let i = 0; i < 10; i++) {
+      const n = `/${generateName(i > 3 ? i : 0)}`;
+      if (!this.store.find(n)) return n;
+    }
+    return `/${generateName(1)}${Date.now() % 1000}`;
+  }
+
+  hub(c: ContainerRecord): AttachHub {
+    let h = this.hubs.get(c.id);
+    if (!h) {
+      h = new AttachHub({ stdinOnce: !!c.config.StdinOnce });
+      this.hubs.set(c.id, h);
+    }
+    return h;
+  }
+
+  async start(ref: string): Promise<void> {
+    const c = this.store.get(ref);
+    await this.locks.run(c.id, async () => {
+      if (c.state.Paused) throw conflict('cannot start a paused container, try unpause instead');
+      if (c.state.Running) throw notModified('container is already running');
+      if (c.state.RemovalInProgress || c.state.Dead) throw conflict('container is marked for removal and cannot be started');
+      await this.startLocked(c);
+    });
+  }
+
+  private async startLocked(c: ContainerRecord): Promise<void> {
+    const bundle = this.bundleDir(c.id);
+    try {
+      await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
+      const rootfs = await this.images.mountContainerLayer(c.id);
+      const spec = await buildContainerSpec(c, rootfs, this.opts.defaultNetworkMode, (ref) => {
+        const other = this.store.find(ref);
+        return other?.state.Running ? other.state.Pid : 0;
+      });
+      await this.runtime.delete(c.id, true).catch(() => undefined);
+      const logOpts = c.hostConfig.LogConfig?.Config ?? {};
+      const { pid, monitorPid } = await this.runtime.create({
+        id: c.id, bundleDir: bundle, spec, tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin,
+        stdinOnce: !!c.config.StdinOnce, logPath: c.logPath,
+        logMaxSize: parseSize(logOpts['max-size']), logMaxFiles: logOpts['max-file'] ? Number(logOpts['max-file']) : undefined,
+      });
+      const hub = this.hubs.get(c.id);
+      if (hub?.hasClients) hub.bind(await this.runtime.attach(c.id, bundle));
+      await this.runtime.start(c.id);
+      Object.assign(c.state, { Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: nowRfc3339Nano() });
+      c.monitorPid = monitorPid;
+      c.hasBeenManuallyStopped = false;
+      this.store.save(c);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      c.state.ExitCode = exitCodeForStartError(msg);
+      c.state.Error = msg;
+      this.store.save(c);
+      await this.runtime.delete(c.id, true).catch(() => undefined);
+      await this.images.unmountContainerLayer(c.id).catch(() => undefined);
+      this.hubs.get(c.id)?.finish();
+      if (e instanceof BerthError && e.kind !== 'System') throw e;
+      throw c.state.ExitCode === 128 ? system(msg) : invalidParameter(msg);
+    }
+    this.emit(c, 'start');
+  }
+
+  /** Resolves once the container is not running (after the exit was recorded). */
+  private waitStopped(c: ContainerRecord, timeoutMs: number): Promise<boolean> {
+    if (!c.state.Running) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const list = this.exitWaits.get(c.id) ?? [];
+      let done = false;
+      const timer = timeoutMs >= 0 ? setTimeout(() => { done = true; resolve(false); }, timeoutMs) : null;
+      list.push(() => { if (!done) { if (timer) clearTimeout(timer); resolve(true); } });
+      this.exitWaits.set(c.id, list);
+    });
+  }
+
+  async kill(ref: string, signal?: string): Promise<void> {
+    const sig = signal ? parseSignal(signal) : 9;
+    const c = this.store.get(ref);
+    if (!c.state.Running) throw conflict(`cannot kill container: ${ref}: container ${c.id} is not running`);
+    if (sig === 9 || (c.config.StopSignal ? parseSignal(c.config.StopSignal) === sig : sig === 15)) c.hasBeenManuallyStopped = true;
+    await this.runtime.kill(c.id, sig);
+    this.emit(c, 'kill', { signal: String(sig) });
+    if (sig === 9) await this.waitStopped(c, 10_000);
+  }
+
+  /** Docker's stop: StopSignal, wait `timeout` seconds (-1 = forever), then SIGKILL. */
+  async stop(ref: string, opts: { signal?: string; timeout?: number } = {}): Promise<void> {
+    const c = this.store.get(ref);
+    if (!c.state.Running) throw notModified('container is already stopped');
+    await this.stopRunning(c, opts);
+    this.emit(c, 'stop');
+  }
+
+  private async stopRunning(c: ContainerRecord, opts: { signal?: string; timeout?: number }): Promise<void> {
+    const sig = parseSignal(opts.signal || c.config.StopSignal || 'SIGTERM');
+    const timeout = opts.timeout ?? c.config.StopTimeout ?? 10;
+    c.hasBeenManuallyStopped = true;
+    this.store.save(c);
+    if (c.state.Paused) await this.runtime.resume(c.id).catch(() => undefined);
+    try {
+      await this.runtime.kill(c.id, sig);
+      this.emit(c, 'kill', { signal: String(sig) });
+    } catch (e) {
+      this.log.debug(`stop ${c.id}: signal ${sig} failed: ${String(e)}`);
+    }
+    if (await this.waitStopped(c, timeout < 0 ? -1 : timeout * 1000)) return;
+    await this.runtime.kill(c.id, 9).catch(() => undefined);
+    this.emit(c, 'kill', { signal: '9' });
+    if (!(await this.waitStopped(c, 30_000))) throw system(`cannot stop container: ${c.name.slice(1)}: tried to kill container, but did not receive an exit event`);
+  }
+
+  async restart(ref: string, opts: { signal?: string; timeout?: number } = {}): Promise<void> {
+    const c = this.store.get(ref);
+    if (c.state.Running) await this.stopRunning(c, opts);
+    await this.locks.run(c.id, () => this.startLocked(c));
+    this.emit(c, 'restart');
+  }
+
+  /** Called for every exit conmon records: marks the container exited and cleans up its runtime state. */
+  async handleExit(id: string, exitCode: number, at: Date): Promise<void> {
+    const c = this.store.find(id);
+    if (!c) { await this.runtime.delete(id, true).catch(() => undefined); return; }
+    await this.locks.run(id, async () => {
+      if (!c.state.Running) return;
+      const oom = 'oomKilled' in this.runtime ? await (this.runtime as unknown as { oomKilled(id: string): Promise<boolean> }).oomKilled(id).catch(() => false) : false;
+      Object.assign(c.state, { Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode, OOMKilled: oom, FinishedAt: toRfc3339Nano(at) });
+      c.monitorPid = 0;
+      this.store.save(c);
+      await this.runtime.delete(id, true).catch((e) => this.log.warn(`runtime delete ${id}: ${String(e)}`));
+      await this.images.unmountContainerLayer(id).catch((e) => this.log.warn(`unmount ${id}: ${String(e)}`));
+      this.hubs.get(id)?.finish();
+      this.hubs.delete(id);
+      if (oom) this.emit(c, 'oom');
+      const started = Date.parse(c.state.StartedAt.replace(/\.(\d{3})\d*Z$/, '.$1Z'));
+      this.emit(c, 'die', { exitCode: String(exitCode), execDuration: String(Math.max(0, Math.round((at.getTime() - started) / 1000))) });
+      for (const f of this.exitWaits.get(id) ?? []) f();
+      this.exitWaits.delete(id);
+      this.resolveWaiters(c, ['not-running', 'next-exit']);
+    });
+    if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, volumes: true }).catch((e) => this.log.warn(`auto-remove ${id}: ${String(e)}`));
+  }
+
+  private resolveWaiters(c: ContainerRecord, conditions: WaitCondition[]): void {
+    const list = this.waiters.get(c.id) ?? [];
+    const keep: Waiter[] = [];
+    for (const w of list) {
+      if (conditions.includes(w.condition)) w.resolve({ StatusCode: c.state.ExitCode, Error: null });
+      else keep.push(w);
+    }
+    if (keep.length) this.waiters.set(c.id, keep); else this.waiters.delete(c.id);
+  }
+
+  /** Docker's wait conditions. The promise settles when the condition is met. */
+  wait(ref: string, condition: WaitCondition): { container: ContainerRecord; result: Promise<{ StatusCode: number; Error: null | { Message: string } }> } {
+    const c = this.store.get(ref);
+    if (condition === 'not-running' && !c.state.Running) {
+      return { container: c, result: Promise.resolve({ StatusCode: c.state.ExitCode, Error: null }) };
+    }
+    const result = new Promise<{ StatusCode: number; Error: null | { Message: string } }>((resolve) => {
+      const list = this.waiters.get(c.id) ?? [];
+      list.push({ condition, resolve });
+      this.waiters.set(c.id, list);
+    });
+    return { container: c, result };
+  }
+
+  async remove(ref: string, opts: { force?: boolean; volumes?: boolean; link?: boolean }): Promise<void> {
+    if (opts.link) throw invalidParameter('Conflict, cannot remove the default link name of the container');
+    const c = this.store.get(ref);
+    if (c.state.RemovalInProgress) throw conflict(`removal of container ${ref} is already in progress`);
+    if (c.state.Running) {
+      if (!opts.force) {
+        if (c.state.Paused) throw conflict('cannot remove container "' + c.name + '": container is paused and must be unpaused first');
+        throw conflict(`cannot remove container "${c.name}": container is ${statusOf(c.state)}: stop the container before removing or force remove`);
+      }
+      await this.runtime.kill(c.id, 9).catch(() => undefined);
+      await this.waitStopped(c, 10_000);
+    }
+    await this.locks.run(c.id, async () => {
+      if (!this.store.find(c.id)) return;
+      c.state.RemovalInProgress = true;
+      this.store.save(c);
+      await this.runtime.delete(c.id, true).catch(() => undefined);
+      await this.images.unmountContainerLayer(c.id).catch(() => undefined);
+      await this.images.removeContainerLayer(c.id);
+      this.store.delete(c.id);
+      await fs.rm(this.containerDir(c.id), { recursive: true, force: true });
+      await fs.rm(this.bundleDir(c.id), { recursive: true, force: true });
+      this.hubs.get(c.id)?.finish();
+      this.hubs.delete(c.id);
+    });
+    this.emit(c, 'destroy');
+    this.resolveWaiters(c, ['not-running', 'next-exit', 'removed']);
+  }
+
+  rename(ref: string, newName: string): void {
+    if (!ref || !newName) throw invalidParameter('Neither old nor new names may be empty');
+    const c = this.store.get(ref);
+    const target = normalizeName(newName);
+    if (target === c.name) throw invalidParameter('Renaming a container with the same name as its current name');
+    const oldName = c.name;
+    this.store.rename(c, target);
+    this.emit(c, 'rename', { oldName });
+  }
+
+  async resize(ref: string, height: number, width: number): Promise<void> {
+    const c = this.store.get(ref);
+    if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+    await this.runtime.resize(c.id, this.bundleDir(c.id), height, width);
+    this.emit(c, 'resize', { height: String(height), width: String(width) });
+  }
+
+  /** Start-up reconciliation: running containers whose monitor died are marked exited. */
+  async reconcile(): Promise<void> {
+    for (const c of this.store.all()) {
+      if (c.state.RemovalInProgress) {
+        c.state.RemovalInProgress = false;
+        this.store.save(c);
+        await this.remove(c.id, { force: true }).catch((e) => this.log.warn(`finishing removal of ${c.id}: ${String(e)}`));
+        continue;
+      }
+      if (!c.state.Running) continue;
+      const st = await this.runtime.state(c.id).catch(() => null);
+      if (st && (st.status === 'running' || st.status === 'paused')) {
+        c.state.Paused = st.status === 'paused';
+        this.store.save(c);
+        continue;
+      }
+      const code = await this.runtime.exitCode(c.id).catch(() => null);
+      await this.handleExit(c.id, code ?? 255, new Date());
+    }
+  }
+}
+
+function toRfc3339Nano(d: Date): string {
+  return `${d.toISOString().slice(0, -1)}000000Z`;
+}
+
+function exitCodeForStartError(msg: string): number {
+  const m = msg.toLowerCase();
+  if (m.includes('permission denied') || m.includes('is a directory')) return 126;
+  if (['executable file not found', 'no such file or directory', 'not a directory'].some((s) => m.includes(s))) return 127;
+  return 128;
+}
+
+/** docker's log-opt max-size: "10m", "1g", "500k", plain bytes. */
+function parseSize(s: string | undefined): number | undefined {
+  if (!s) return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(s.trim());
+  if (!m) throw invalidParameter(`invalid value for log-opt max-size: ${s}`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.floor(Number(m[1]) * mult);
+}

@@ -1,0 +1,112 @@
+import { hostname as hostHostname } from 'node:os';
+import { promises as fs } from 'node:fs';
+import type { OciSpec } from '../runtime/types';
+import { buildSpec, type NamespaceMode, type SpecMount } from '../runtime/spec';
+import { invalidParameter, notImplemented } from '../errdefs';
+import type { ContainerRecord } from './record';
+import { resolveUser } from './user';
+import { hostsFile, resolvConf, writeEtcFiles } from './etcfiles';
+
+const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** The effective network mode: "default" means the daemon's default network. */
+export function networkMode(c: ContainerRecord, defaultMode: 'none' | 'bridge'): string {
+  const m = c.hostConfig.NetworkMode || 'default';
+  return m === 'default' ? defaultMode : m;
+}
+
+/** Host binds from -v host:ctr[:opts] (named volumes come with the volumes work). */
+function bindMounts(binds: string[]): SpecMount[] {
+  return binds.map((b) => {
+    const parts = b.split(':');
+    if (parts.length < 2 || parts.length > 3) throw invalidParameter(`invalid volume specification: '${b}'`);
+    const [src, dst, mode = ''] = parts;
+    if (!src.startsWith('/')) throw notImplemented(`named volumes are not implemented yet in berth: '${b}'`);
+    if (!dst.startsWith('/')) throw invalidParameter(`invalid volume specification: '${b}': invalid mount config for type "bind": invalid mount path: '${dst}' mount path must be absolute`);
+    const opts = mode.split(',').filter(Boolean);
+    const propagation = opts.filter((o) => /^r?(shared|slave|private)$/.test(o));
+    return { destination: dst, type: 'bind' as const, source: src, readonly: opts.includes('ro'), options: propagation };
+  });
+}
+
+function tmpfsMounts(tmpfs: Record<string, string>): SpecMount[] {
+  return Object.entries(tmpfs).map(([dst, opts]) => ({ destination: dst, type: 'tmpfs' as const, options: opts ? opts.split(',') : [] }));
+}
+
+/**
+ * Everything start needs before the runtime: the container's /etc files and the OCI spec.
+ * Resolves the user against the container's own /etc/passwd (rootfs must be mounted).
+ */
+export async function buildContainerSpec(c: ContainerRecord, rootfs: string, defaultMode: 'none' | 'bridge', joinPid?: (ref: string) => number): Promise<OciSpec> {
+  const hc = c.hostConfig;
+  const mode = networkMode(c, defaultMode);
+  let network: NamespaceMode = 'new';
+  if (mode === 'host') network = 'host';
+  else if (mode.startsWith('container:')) {
+    const pid = joinPid?.(mode.slice('container:'.length));
+    if (!pid) throw invalidParameter(`cannot join network of a non running container: ${mode.slice('container:'.length)}`);
+    network = { path: `/proc/${pid}/ns/net` };
+  } else if (mode !== 'none' && mode !== 'bridge') {
+    throw notImplemented(`network ${mode} is not implemented yet in berth`);
+  }
+  // Without a bridge network (`--bridge none`, or until networking lands) a bridge container has only lo.
+
+  const user = resolveUser(rootfs, c.config.User ?? '', hc.GroupAdd ?? []);
+  const hostNet = network === 'host';
+  const hostname = hostNet ? hostHostname() : (c.config.Hostname || c.id.slice(0, 12));
+  const hosts = hostNet
+    ? await fs.readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n')
+    : hostsFile(hostname, c.config.Domainname ?? '', undefined, hc.ExtraHosts ?? []);
+  await writeEtcFiles(c, hostname, hosts, resolvConf({ dns: hc.Dns, search: hc.DnsSearch, options: hc.DnsOptions, hostNetwork: hostNet }));
+
+  const env = [...(c.config.Env ?? [])];
+  const has = (k: string) => env.some((e) => e.startsWith(`${k}=`));
+  if (!has('PATH')) env.unshift(DEFAULT_PATH);
+  if (!has('HOSTNAME')) env.splice(1, 0, `HOSTNAME=${hostname}`);
+  if (c.config.Tty && !has('TERM')) env.push('TERM=xterm');
+  if (!has('HOME')) env.push(`HOME=${user.home}`);
+
+  const mounts: SpecMount[] = [
+    { destination: '/etc/resolv.conf', type: 'bind', source: c.resolvConfPath },
+    { destination: '/etc/hostname', type: 'bind', source: c.hostnamePath },
+    { destination: '/etc/hosts', type: 'bind', source: c.hostsPath },
+    ...bindMounts(hc.Binds ?? []),
+    ...tmpfsMounts(hc.Tmpfs ?? {}),
+  ];
+
+  const resources: Record<string, unknown> = {};
+  if (hc.Memory) resources.memory = { limit: hc.Memory, ...(hc.MemorySwap ? { swap: hc.MemorySwap } : {}) };
+  const cpu: Record<string, unknown> = {};
+  if (hc.NanoCpus) { cpu.period = 100000; cpu.quota = Math.round((hc.NanoCpus / 1e9) * 100000); }
+  if (hc.CpuShares) cpu.shares = hc.CpuShares;
+  if (hc.CpuQuota) cpu.quota = hc.CpuQuota;
+  if (hc.CpuPeriod) cpu.period = hc.CpuPeriod;
+  if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
+  if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
+  if (Object.keys(cpu).length) resources.cpu = cpu;
+  if (hc.PidsLimit && hc.PidsLimit > 0) resources.pids = { limit: hc.PidsLimit };
+
+  return buildSpec({
+    id: c.id,
+    rootfs,
+    readonlyRootfs: !!hc.ReadonlyRootfs,
+    args: [c.path, ...c.args],
+    env,
+    cwd: c.config.WorkingDir || '/',
+    user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+    terminal: !!c.config.Tty,
+    hostname,
+    domainname: c.config.Domainname || undefined,
+    namespaces: { network, uts: hostNet ? 'host' : 'new', pid: hc.PidMode === 'host' ? 'host' : 'new', ipc: hc.IpcMode === 'host' ? 'host' : 'new' },
+    mounts,
+    shmSize: hc.ShmSize || undefined,
+    privileged: !!hc.Privileged,
+    capAdd: hc.CapAdd ?? undefined,
+    capDrop: hc.CapDrop ?? undefined,
+    noNewPrivileges: (hc.SecurityOpt ?? []).some((o) => /^no-new-privileges(=true|:true)?$/.test(o)),
+    rlimits: (hc.Ulimits ?? []).map((u) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
+    oomScoreAdj: hc.OomScoreAdj || undefined,
+    sysctl: hc.Sysctls ?? undefined,
+    resources,
+  });
+}

@@ -1,0 +1,154 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { DaemonConfig } from '../config/daemon';
+import { ContainerStore } from '../containers/store';
+import { ContainerService } from '../containers/service';
+import { ExecService } from '../containers/exec';
+import { selectContainers } from '../containers/filters';
+import { inspectView, listView, type ViewContext } from '../containers/view';
+import { parseTime, statusOf, type ContainerRecord } from '../containers/record';
+import { LocalImageService } from '../images/service';
+import { openDatabase, type DB } from '../metadata/db';
+import { RuncConmonRuntime } from '../runtime/runc';
+import { logFiles, readLogs } from '../runtime/logs';
+import { Router } from '../server/router';
+import { registerSystemRoutes } from '../server/router/system/routes';
+import { registerContainerRoutes } from '../server/router/containers/routes';
+import { registerExecRoutes } from '../server/router/exec/routes';
+import { registerImageRoutes } from '../server/router/images/routes';
+import { registerUnimplemented } from '../server/unimplemented';
+import { matchLabels } from '../containers/filters';
+import { invalidParameter } from '../errdefs';
+import type { Logger } from '../util/log';
+import { EventBus } from './events';
+import { systemInfo, systemVersion } from './system';
+import type { ContainerBackend } from '../server/router/containers/backend';
+
+/**
+ * The composition root: builds every service from the daemon config, wires them together
+ * and registers the API routes. Nothing else constructs services.
+ */
+export class Engine {
+  readonly events = new EventBus();
+  readonly db: DB;
+  readonly images: LocalImageService;
+  readonly runtime: RuncConmonRuntime;
+  readonly containers: ContainerService;
+  readonly execs: ExecService;
+  readonly router = new Router();
+  readonly startedAt = new Date();
+
+  private constructor(readonly config: DaemonConfig, readonly log: Logger) {
+    this.db = openDatabase(path.join(config.dataRoot, 'berth.db'));
+    this.images = new LocalImageService({ root: config.dataRoot, db: this.db, events: this.events, log });
+    this.runtime = new RuncConmonRuntime({ stateDir: path.join(config.execRoot, 'runtime'), log: (m) => log.debug(m) });
+    const store = new ContainerStore(this.db);
+    this.containers = new ContainerService(store, this.images, this.runtime, this.events, {
+      containersDir: path.join(config.dataRoot, 'containers'),
+      bundlesDir: path.join(config.execRoot, 'containers'),
+    }, log, { defaultNetworkMode: 'none' });
+    this.execs = new ExecService(this.containers, path.join(config.execRoot, 'exec'));
+    this.registerRoutes();
+  }
+
+  /** Creates the directories, opens the state, and reconciles it with what the runtime reports. */
+  static async start(config: DaemonConfig, log: Logger): Promise<Engine> {
+    await fs.mkdir(config.dataRoot, { recursive: true, mode: 0o701 });
+    await fs.chmod(config.dataRoot, 0o701);
+    await fs.mkdir(config.execRoot, { recursive: true, mode: 0o700 });
+    for (const d of ['containers']) await fs.mkdir(path.join(config.dataRoot, d), { recursive: true, mode: 0o710 });
+    for (const d of ['containers', 'exec']) await fs.mkdir(path.join(config.execRoot, d), { recursive: true, mode: 0o700 });
+    const engine = new Engine(config, log);
+    await engine.images.reconcile();
+    // Exec dirs belong to processes of a previous daemon life; their exits are not tracked across restarts.
+    await fs.rm(path.join(config.execRoot, 'exec'), { recursive: true, force: true });
+    await fs.mkdir(path.join(config.execRoot, 'exec'), { recursive: true, mode: 0o700 });
+    await engine.runtime.init();
+    await engine.containers.reconcile();
+    return engine;
+  }
+
+  private viewContext(): ViewContext {
+    return {
+      defaultNetworkMode: 'none',
+      graphDriver: (id) => {
+        const layers = this.images.layers as unknown as { containerGraphDriver?: (id: string) => { Name: string; Data: Record<string, string> | null } };
+        return layers.containerGraphDriver?.(id) ?? { Name: 'overlay2', Data: null };
+      },
+    };
+  }
+
+  private imageMatches(c: ContainerRecord, ref: string): boolean {
+    try { return this.images.get(ref).id === c.image; } catch { return c.imageRef === ref; }
+  }
+
+  private containerBackend(): ContainerBackend {
+    const ctx = () => this.viewContext();
+    return {
+      containers: this.containers,
+      execs: this.execs,
+      inspect: async (ref, size) => {
+        const c = this.containers.get(ref);
+        return inspectView(c, ctx(), size ? await this.images.containerLayerSize(c.id) : undefined);
+      },
+      list: async (o) => {
+        const picked = selectContainers(this.containers.store.all(), {
+          ...o, resolve: (r) => this.containers.get(r), imageMatches: (c, r) => this.imageMatches(c, r),
+        });
+        return Promise.all(picked.map(async (c) => listView(c, ctx(), o.size ? await this.images.containerLayerSize(c.id).catch(() => ({ sizeRw: 0, sizeRootFs: 0 })) : undefined)));
+      },
+      prune: async (filters) => {
+        for (const k of filters.keys()) if (k !== 'until' && k !== 'label' && k !== 'label!') throw invalidParameter(`invalid filter '${k}'`);
+        const until = filters.get('until')?.map((u) => (/^\d+(\.\d+)?$/.test(u) ? Number(u) * 1000 : Date.parse(u)));
+        const deleted: string[] = [];
+        let reclaimed = 0;
+        for (const c of this.containers.store.all()) {
+          const st = statusOf(c.state);
+          if (st !== 'exited' && st !== 'created' && st !== 'dead') continue;
+          if (until && !until.every((t) => parseTime(c.created) < t)) continue;
+          if (!matchLabels(c.config.Labels, filters.get('label'))) continue;
+          const neg = filters.get('label!');
+          if (neg && neg.some((l) => matchLabels(c.config.Labels, [l]))) continue;
+          const size = await this.images.containerLayerSize(c.id).catch(() => ({ sizeRw: 0, sizeRootFs: 0 }));
+          try {
+            await this.containers.remove(c.id, {});
+            this.execs.forgetContainer(c.id);
+            deleted.push(c.id);
+            reclaimed += size.sizeRw;
+          } catch (e) {
+            this.log.warn(`prune ${c.id}: ${String(e)}`);
+          }
+        }
+        this.events.publish('container', 'prune', '', { reclaimed: String(reclaimed) });
+        return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
+      },
+      logs: (c, o) => {
+        const maxFiles = Number(c.hostConfig.LogConfig?.Config?.['max-file'] ?? 1) || 1;
+        const running = c.state.Running;
+        return readLogs(logFiles(c.logPath, maxFiles), {
+          ...o,
+          finished: running ? this.containers.wait(c.id, 'next-exit').result : Promise.resolve(),
+        });
+      },
+    };
+  }
+
+  private registerRoutes(): void {
+    registerSystemRoutes(this.router, {
+      events: this.events,
+      info: () => systemInfo(this),
+      version: () => systemVersion(this),
+    });
+    const cb = this.containerBackend();
+    registerContainerRoutes(this.router, cb);
+    registerExecRoutes(this.router, cb);
+    registerImageRoutes(this.router, this.images as never);
+    registerUnimplemented(this.router);
+  }
+
+  /** Shuts down without touching running containers (they stay under conmon). */
+  async close(): Promise<void> {
+    (this.runtime as unknown as { close?: () => void }).close?.();
+    this.db.close();
+  }
+}

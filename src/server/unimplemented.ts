@@ -1,0 +1,43 @@
+import { notImplemented, unavailable } from '../errdefs';
+import type { Router } from './router';
+
+/**
+ * Engine API endpoints Berth does not serve yet. Each answers 501 with a clear message
+ * (never a 200 that does nothing); docs/compat.md lists them as missing. Routes registered
+ * earlier win, so an endpoint leaves this list simply by being implemented.
+ */
+export const UNIMPLEMENTED: [string, string][] = [
+  ['GET', '/containers/{name}/top'], ['GET', '/containers/{name}/changes'], ['GET', '/containers/{name}/export'],
+  ['GET', '/containers/{name}/stats'], ['POST', '/containers/{name}/update'], ['POST', '/containers/{name}/pause'],
+  ['POST', '/containers/{name}/unpause'], ['GET', '/containers/{name}/attach/ws'], ['HEAD', '/containers/{name}/archive'],
+  ['GET', '/containers/{name}/archive'], ['PUT', '/containers/{name}/archive'], ['POST', '/commit'],
+  ['POST', '/build'], ['POST', '/build/prune'], ['POST', '/build/cancel'], ['POST', '/session'],
+  ['POST', '/images/{name:.*}/push'], ['GET', '/images/{name:.*}/get'], ['GET', '/images/get'], ['POST', '/images/load'],
+  ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'], ['POST', '/auth'], ['GET', '/system/df'],
+  ['GET', '/networks'], ['GET', '/networks/{id}'], ['POST', '/networks/create'], ['DELETE', '/networks/{id}'],
+  ['POST', '/networks/{id}/connect'], ['POST', '/networks/{id}/disconnect'], ['POST', '/networks/prune'],
+  ['GET', '/volumes'], ['GET', '/volumes/{name}'], ['POST', '/volumes/create'], ['PUT', '/volumes/{name}'],
+  ['DELETE', '/volumes/{name}'], ['POST', '/volumes/prune'],
+  ['GET', '/plugins'], ['GET', '/plugins/privileges'], ['POST', '/plugins/pull'], ['GET', '/plugins/{name:.*}/json'],
+  ['GET', '/swarm'], ['POST', '/swarm/init'], ['POST', '/swarm/join'], ['POST', '/swarm/leave'], ['POST', '/swarm/update'],
+  ['GET', '/swarm/unlockkey'], ['POST', '/swarm/unlock'], ['GET', '/nodes'], ['GET', '/nodes/{id}'], ['DELETE', '/nodes/{id}'],
+  ['POST', '/nodes/{id}/update'], ['GET', '/services'], ['POST', '/services/create'], ['GET', '/services/{id}'],
+  ['DELETE', '/services/{id}'], ['POST', '/services/{id}/update'], ['GET', '/services/{id}/logs'], ['GET', '/tasks'],
+  ['GET', '/tasks/{id}'], ['GET', '/tasks/{id}/logs'], ['GET', '/secrets'], ['POST', '/secrets/create'],
+  ['GET', '/secrets/{id}'], ['DELETE', '/secrets/{id}'], ['POST', '/secrets/{id}/update'], ['GET', '/configs'],
+  ['POST', '/configs/create'], ['GET', '/configs/{id}'], ['DELETE', '/configs/{id}'], ['POST', '/configs/{id}/update'],
+];
+
+const SWARM = /^\/(swarm|nodes|services|tasks|secrets|configs)/;
+
+export function registerUnimplemented(router: Router): void {
+  for (const [method, pattern] of UNIMPLEMENTED) {
+    router.add(method, pattern, (ctx) => {
+      if (SWARM.test(ctx.path)) {
+        // dockerd's answer on a node that is not in a swarm, which clients know how to read.
+        throw unavailable('This node is not a swarm manager. Berth does not support swarm mode.');
+      }
+      throw notImplemented(`${method} ${pattern.replace(/\{(\w+)(?::[^}]+)?\}/g, '{$1}')} is not implemented yet in berth`);
+    });
+  }
+}
