@@ -21,7 +21,7 @@ export interface RuncConmonOptions {
 }
 
 /** What we remember per container besides runc's state: enough to resume after a restart. */
-interface ContainerMeta { id: string; bundleDir: string; logPath: string; logMaxSize: number; logMaxFiles: number; cgroupsPath?: string }
+interface ContainerMeta { id: string; bundleDir: string; tty: boolean; logPath: string; logMaxSize: number; logMaxFiles: number; cgroupsPath?: string }
 
 /**
  * Containers run by runc under conmon. Layout under stateDir:
@@ -105,7 +105,7 @@ export class RuncConmonRuntime implements OciRuntime {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(id)) throw invalidParameter(`invalid container id: ${id}`);
     const persist = this.persistDir(id);
     const meta: ContainerMeta = {
-      id, bundleDir, logPath: opts.logPath, logMaxSize: opts.logMaxSize ?? 0, logMaxFiles: opts.logMaxFiles ?? 1,
+      id, bundleDir, tty: opts.tty, logPath: opts.logPath, logMaxSize: opts.logMaxSize ?? 0, logMaxFiles: opts.logMaxFiles ?? 1,
       cgroupsPath: typeof opts.spec?.linux?.cgroupsPath === 'string' ? opts.spec.linux.cgroupsPath : undefined,
     };
     this.exits.forget(id); // a stale exit file from an earlier run of the same id
@@ -228,6 +228,8 @@ export class RuncConmonRuntime implements OciRuntime {
 
   async resize(id: string, bundleDir: string, height: number, width: number): Promise<void> {
     if (!(height >= 0 && width >= 0)) throw invalidParameter('invalid terminal size');
+    // Without a tty conmon never reads its winsz FIFO: enough writes would fill it and block conmon.
+    if (this.readMeta(id)?.tty === false) return;
     const ok = await writeCtl(path.join(bundleDir, 'ctl'), `1 ${Math.trunc(height)} ${Math.trunc(width)}\n`);
     if (!ok) throw conflict(`Container ${id} is not running`);
   }

@@ -48,9 +48,17 @@ export interface AttachStream {
   onEnd(cb: () => void): void;
   /** Write to the container's stdin. */
   write(data: Buffer): void;
-  /** Deliver EOF to the container's stdin while output keeps flowing. */
+  /**
+   * Deliver EOF to the container's stdin while output keeps flowing (shutdown(SHUT_WR) on the
+   * attach socket). Only effective when the container was created with openStdin and stdinOnce
+   * (conmon without --leave-stdin-open); otherwise stdin stays open for the next client.
+   */
   closeStdin(): void;
-  /** Detach this client; the container keeps running. */
+  /**
+   * Detach this client; the container keeps running. Note: with stdinOnce (no
+   * --leave-stdin-open) conmon closes the container's stdin when ANY attach client goes away,
+   * including clients that never wrote: keep one attach connection per container and fan out.
+   */
   close(): void;
 }
 
@@ -81,9 +89,16 @@ export interface OciRuntime {
   /** Starts conmon, which runs `<runtime> create`; resolves when the container is `created`. */
   create(opts: CreateOptions): Promise<{ pid: number; monitorPid: number }>;
   start(id: string): Promise<void>;
-  /** Signal number or name ("SIGTERM", "TERM", "15"). */
+  /**
+   * Signal number or name ("SIGTERM", "TERM", "15", 9). InvalidParameter "Invalid signal: X";
+   * Conflict when the container is not running; NotFound when unknown.
+   */
   kill(id: string, signal: string | number): Promise<void>;
-  /** Removes the runtime's state (after exit). `force` kills first. */
+  /**
+   * Removes the runtime's state (after exit), the exit file, the OOM marker and leftover cgroup
+   * dirs. `force` kills first. Idempotent: an unknown id is not an error. Conflict when the
+   * container still runs and force is not set.
+   */
   delete(id: string, force?: boolean): Promise<void>;
   /** null when the runtime does not know the container. */
   state(id: string): Promise<RuntimeState | null>;
@@ -91,9 +106,19 @@ export interface OciRuntime {
   exitCode(id: string): Promise<number | null>;
   /** Subscribes to exits of every container (from conmon's exit files); also reports exits found at start-up. */
   onExit(cb: (id: string, exitCode: number, at: Date) => void): void;
-  /** Connects to conmon's attach socket. Output sent before this call is only in the log. */
+  /**
+   * Connects to conmon's attach socket. Output sent before this call is only in the log.
+   * Conflict "You cannot attach to a stopped container, start it first" when conmon is gone.
+   */
   attach(id: string, bundleDir: string): Promise<AttachStream>;
+  /** TTY size (no-op without a TTY). Works before start too. Conflict when conmon is gone. */
   resize(id: string, bundleDir: string, height: number, width: number): Promise<void>;
+  /**
+   * Runs a process in the running container under `conmon --exec`. Resolves once the process
+   * runs (with attach streams connected before it started, so no output is lost). System error
+   * "OCI runtime exec failed: ..." when runc cannot start it (e.g. executable not found);
+   * Conflict when the container is not running.
+   */
   exec(id: string, bundleDir: string, opts: ExecOptions): Promise<ExecHandle>;
   pause(id: string): Promise<void>;
   resume(id: string): Promise<void>;
@@ -101,6 +126,16 @@ export interface OciRuntime {
   pids(id: string): Promise<number[]>;
   /** Monitor (conmon) pid of a container if it is alive. */
   monitorPid(id: string, bundleDir: string): Promise<number | null>;
+  /**
+   * Optional start-up: create state dirs, start watching exits (exits that happened while the
+   * daemon was down are then reported to onExit subscribers, whenever they subscribe) and resume
+   * log rotation of live containers. Call once before use; runc.ts also does it lazily.
+   */
+  init?(): Promise<void>;
+  /** Optional: stop watchers at daemon shutdown; containers keep running. */
+  close?(): void;
+  /** Optional: whether the container was OOM-killed (docker's State.OOMKilled). */
+  oomKilled?(id: string): Promise<boolean>;
 }
 
 /** Unused helper type so runtime implementations can expose raw duplexes if they need to. */
