@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { system } from '../errdefs';
+
+/** Runs a command to completion; rejects with its stderr. */
+export function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { if (err.length < 4096) err += c.toString(); });
+    child.on('error', (e) => reject(system(`${cmd}: cannot run: ${e.message}`, e)));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(system(`${cmd} ${args.join(' ')}: ${err.trim() || `exit code ${code}`}`))));
+  });
+}
+
+/** Mount points in this mount namespace, from /proc/self/mountinfo (octal escapes decoded). */
+export async function mountPoints(): Promise<Set<string>> {
+  const text = await fs.readFile('/proc/self/mountinfo', 'utf8');
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const f = line.split(' ');
+    if (f.length > 4) out.add(f[4].replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+  }
+  return out;
+}
+
+export async function isMountPoint(dir: string): Promise<boolean> {
+  return (await mountPoints()).has(dir);
+}
+
+/** Unmounts; a lazy unmount when the mount is busy, so that removal can go on. */
+export async function unmount(dir: string): Promise<void> {
+  if (!(await isMountPoint(dir))) return;
+  try { await run('umount', [dir]); } catch {
+    if (await isMountPoint(dir)) await run('umount', ['-l', dir]);
+  }
+}
+
+/** Flushes the file system holding `dir` (syncfs): one call instead of an fsync per file. */
+export async function syncFs(dir: string): Promise<void> {
+  await run('sync', ['-f', dir]);
+}

@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { invalidParameter, notFound, system } from '../errdefs';
+import { TEMP_PREFIX, fsyncDir } from '../util/atomic';
+import { isMountPoint, mountPoints, run, syncFs, unmount } from './mounts';
+
+/**
+ * Overlay layer store laid out like Docker's overlay2 driver under <root>
+ * (normally <data-root>/overlay2):
+ *
+ *   <id>/diff     the layer's files (the upperdir of a read-write layer)
+ *   <id>/link     its short name, 26 characters
+ *   <id>/lower    the lower chain as short links, nearest first: "l/AAA:l/BBB" (absent for a base layer)
+ *   <id>/work     overlay's workdir (layers with a parent, and read-write layers)
+ *   <id>/merged   the mount point of a read-write layer
+ *   l/<short>     -> ../<id>/diff, so that a lowerdir option of 128 layers fits in one page
+ *
+ * Layers are made in a temp dir (.tmp-*) and renamed into place; removals rename to a
+ * temp name first. reconcile() deletes temp dirs and, given the ids the metadata knows,
+ * layer dirs that a crash left unrecorded. This module keeps no metadata of its own
+ * beyond those files: the caller records which ids exist (images module, SQLite).
+ * Mounts are one `mount` spawn with cwd = <root> and relative paths.
+ */
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const LINK_DIR = 'l';
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function shortLinkName(): string {
+  const bytes = randomBytes(17);
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5 && out.length < 26) { out += BASE32[(value >>> (bits - 5)) & 31]; bits -= 5; }
+  }
+  return out;
+}
+
+export function checkLayerId(id: string): string {
+  if (!ID_RE.test(id)) throw invalidParameter(`invalid layer id: ${JSON.stringify(id)}`);
+  return id;
+}
+
+export interface PreparedLayer { tmp: string; link: string }
+
+export interface GraphDriverData { LowerDir?: string; MergedDir: string; UpperDir: string; WorkDir: string }
+
+export class OverlayStore {
+  constructor(readonly root: string) {}
+
+  async init(): Promise<void> {
+    await fs.mkdir(path.join(this.root, LINK_DIR), { recursive: true, mode: 0o700 });
+  }
+
+  dir(id: string): string { return path.join(this.root, checkLayerId(id)); }
+  diffDir(id: string): string { return path.join(this.dir(id), 'diff'); }
+  mergedDir(id: string): string { return path.join(this.dir(id), 'merged'); }
+  workDir(id: string): string { return path.join(this.dir(id), 'work'); }
+
+  async exists(id: string): Promise<boolean> {
+    try { return (await fs.stat(this.diffDir(id))).isDirectory(); } catch { return false; }
+  }
+
+  private async readSmall(file: string): Promise<string> {
+    try { return (await fs.readFile(file, 'utf8')).trim(); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw e;
+    }
+  }
+
+  async link(id: string): Promise<string> {
+    const l = await this.readSmall(path.join(this.dir(id), 'link'));
+    if (!l) throw notFound(`layer ${id}: not found`);
+    return l;
+  }
+
+  /** The lowerdir chain for something stacked on top of `id`: its own link, then its lowers. */
+  async lowerFor(id: string): Promise<string> {
+    const own = `${LINK_DIR}/${await this.link(id)}`;
+    const lower = await this.readSmall(path.join(this.dir(id), 'lower'));
+    return lower ? `${own}:${lower}` : own;
+  }
+
+  /**
+   * Step one of making a layer on top of `parent` (null for a base layer): a temp dir whose
+   * diff/ `fill` writes into, flushed to disk. Nothing is visible until commitLayer().
+   */
+  async prepareLayer(parent: string | null, fill: (diffDir: string) => Promise<void>, opts: { rw?: boolean } = {}): Promise<PreparedLayer> {
+    const tmp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    await fs.mkdir(path.join(tmp, 'diff'), { recursive: true, mode: 0o700 });
+    try {
+      await fs.chmod(path.join(tmp, 'diff'), 0o755);
+      await fill(path.join(tmp, 'diff'));
+      const link = shortLinkName();
+      await fs.writeFile(path.join(tmp, 'link'), link);
+      if (parent) await fs.writeFile(path.join(tmp, 'lower'), await this.lowerFor(parent));
+      if (parent || opts.rw) await fs.mkdir(path.join(tmp, 'work'), { mode: 0o700 });
+      if (opts.rw) {
+        await fs.mkdir(path.join(tmp, 'merged'), { mode: 0o700 });
+        if (!parent) await fs.mkdir(path.join(tmp, 'empty'), { mode: 0o755 });
+      }
+      await syncFs(tmp);
+      return { tmp, link };
+    } catch (e) {
+      await fs.rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /**
+   * Step two: renames the prepared dir to <id> and makes its short link. Returns false (and
+   * discards the new copy) when a layer <id> already exists: layers are shared.
+   */
+  async commitLayer(p: PreparedLayer, id: string): Promise<boolean> {
+    checkLayerId(id);
+    try {
+      if (await this.exists(id)) return false;
+      try {
+        await fs.rename(p.tmp, this.dir(id));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+        throw e;
+      }
+      await this.writeLink(id, p.link);
+      await fsyncDir(this.root);
+      return true;
+    } finally {
+      await fs.rm(p.tmp, { recursive: true, force: true });
+    }
+  }
+
+  async discard(p: PreparedLayer): Promise<void> {
+    await fs.rm(p.tmp, { recursive: true, force: true });
+  }
+
+  private async writeLink(id: string, link: string): Promise<void> {
+    const ldir = path.join(this.root, LINK_DIR);
+    const tmpLink = path.join(ldir, `${TEMP_PREFIX}${link}`);
+    await fs.rm(tmpLink, { force: true });
+    await fs.symlink(`../${id}/diff`, tmpLink);
+    await fs.rename(tmpLink, path.join(ldir, link));
+    await fsyncDir(ldir);
+  }
+
+  /** A read-write layer (a container's root) on top of `parent`. */
+  async createRW(id: string, parent: string | null): Promise<boolean> {
+    if (parent && !(await this.exists(parent))) throw notFound(`layer ${parent}: not found`);
+    checkLayerId(id);
+    const p = await this.prepareLayer(parent, async () => { /* an empty upper dir */ }, { rw: true });
+    return this.commitLayer(p, id);
+  }
+
+  /** Mounts a read-write layer at <id>/merged (idempotent) and returns that path. */
+  async mount(id: string): Promise<string> {
+    const merged = this.mergedDir(id);
+    if (!(await this.exists(id))) throw notFound(`layer ${id}: not found`);
+    if (await isMountPoint(merged)) return merged;
+    const lowerFile = await this.readSmall(path.join(this.dir(id), 'lower'));
+    const lower = lowerFile || `${id}/empty`;
+    await fs.mkdir(merged, { recursive: true, mode: 0o700 });
+    await fs.mkdir(path.join(this.dir(id), 'empty'), { recursive: true }).catch(() => undefined);
+    const opts = `lowerdir=${lower},upperdir=${id}/diff,workdir=${id}/work`;
+    if (opts.length > 4000) throw system(`layer ${id}: too many lower layers for one mount`);
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged], { cwd: this.root });
+    return merged;
+  }
+
+  async unmount(id: string): Promise<void> {
+    await unmount(this.mergedDir(id));
+  }
+
+  async isMounted(id: string): Promise<boolean> { return isMountPoint(this.mergedDir(id)); }
+
+  /** Removes a layer (unmounting it first); removing a missing layer is not an error. */
+  async remove(id: string): Promise<void> {
+    const dir = this.dir(id);
+    await unmount(path.join(dir, 'merged'));
+    const link = await this.readSmall(path.join(dir, 'link'));
+    const trash = path.join(this.root, `${TEMP_PREFIX}rm-${randomBytes(8).toString('hex')}`);
+    try { await fs.rename(dir, trash); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    if (link && /^[A-Z2-7]{26}$/.test(link)) await fs.rm(path.join(this.root, LINK_DIR, link), { force: true });
+    await fs.rm(trash, { recursive: true, force: true });
+  }
+
+  /** Bytes of regular files in the layer's diff dir, each inode once (as Docker's du). */
+  async diffSize(id: string): Promise<number> {
+    const seen = new Set<string>();
+    let total = 0;
+    const walk = async (d: string): Promise<void> => {
+      let entries;
+      try { entries = await fs.readdir(d, { withFileTypes: true }); } catch { return; }
+      for (const e of entries) {
+        const p = path.join(d, e.name);
+        const st = await fs.lstat(p).catch(() => null);
+        if (!st) continue;
+        if (st.isDirectory()) { await walk(p); continue; }
+        const key = `${st.dev}:${st.ino}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        total += st.size;
+      }
+    };
+    await walk(this.diffDir(id));
+    return total;
+  }
+
+  /** GraphDriver.Data as `docker inspect` shows it for a layer stacked on its lowers. */
+  async graphDriverData(id: string, lowerIds: string[]): Promise<GraphDriverData> {
+    const data: GraphDriverData = { MergedDir: this.mergedDir(id), UpperDir: this.diffDir(id), WorkDir: this.workDir(id) };
+    if (lowerIds.length) data.LowerDir = lowerIds.map((l) => this.diffDir(l)).join(':');
+    return data;
+  }
+
+  /**
+   * Start-up clean-up: temp dirs go; layer dirs whose id is not in `known` are unmounted and
+   * removed (a crash between the rename and the metadata commit); dangling short links go.
+   */
+  async reconcile(known: Set<string>): Promise<string[]> {
+    await this.init();
+    const removed: string[] = [];
+    const mounts = await mountPoints();
+    for (const name of await fs.readdir(this.root)) {
+      if (name === LINK_DIR) continue;
+      const p = path.join(this.root, name);
+      if (name.startsWith(TEMP_PREFIX) || !known.has(name)) {
+        if (mounts.has(path.join(p, 'merged'))) await unmount(path.join(p, 'merged'));
+        if (name.startsWith(TEMP_PREFIX) || !ID_RE.test(name)) await fs.rm(p, { recursive: true, force: true });
+        else await this.remove(name);
+        removed.push(name);
+      }
+    }
+    const ldir = path.join(this.root, LINK_DIR);
+    for (const name of await fs.readdir(ldir)) {
+      const p = path.join(ldir, name);
+      const ok = await fs.stat(p).then(() => true, () => false);
+      if (!ok || name.startsWith(TEMP_PREFIX)) await fs.rm(p, { force: true });
+    }
+    return removed;
+  }
+}

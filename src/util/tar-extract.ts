@@ -1,0 +1,245 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { invalidParameter } from '../errdefs';
+import { makeSpecialFiles, setOpaque, type SpecialFile } from './tar-special';
+
+/**
+ * Unpacks a layer tar into a directory that nobody else writes to (a temp dir that the
+ * caller renames into place), converting Docker's whiteouts for overlayfs:
+ *
+ *   .wh.<name>     -> a character device 0/0 named <name> (overlay's whiteout)
+ *   .wh..wh..opq   -> trusted.overlay.opaque=y on the directory
+ *
+ * Safety (this code reads tars from anyone): names are cleaned lexically and a `..` that
+ * climbs above the root fails the whole extraction; absolute names are taken relative to
+ * the root; symlinks met on the way to an entry are resolved as inside a chroot of the
+ * root (so `a -> /etc` then `a/passwd` writes <root>/etc/passwd), never followed out;
+ * the last component is never followed (existing entries are replaced, files are opened
+ * with O_EXCL); hard links must name an existing non-directory inside the root.
+ * Modes (with setuid/setgid/sticky), owners and mtimes are kept; devices and fifos are made.
+ */
+export interface ExtractResult {
+  /** sha256 of the whole uncompressed tar stream: the layer's diffID */
+  diffId: string;
+  /** bytes of regular file content written */
+  size: number;
+}
+
+const WHITEOUT_PREFIX = '.wh.';
+const WHITEOUT_META_PREFIX = '.wh..wh.';
+const WHITEOUT_OPAQUE = '.wh..wh..opq';
+const MAX_SYMLINKS = 40;
+
+/** Lexically cleans a tar name into components below the root; throws on escape. */
+export function cleanTarPath(name: string): string[] {
+  const parts: string[] = [];
+  for (const p of name.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') {
+      if (parts.length === 0) throw invalidParameter(`invalid tar entry: ${JSON.stringify(name)} is outside of the layer`);
+      parts.pop();
+    } else parts.push(p);
+  }
+  return parts;
+}
+
+const isENOENT = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
+
+/**
+ * Resolves directory components under root as if root were `/`: symlinks are followed but
+ * clamped to the root. With `create`, missing directories are made (mode 0755).
+ */
+export async function resolveDirInRoot(root: string, parts: string[], create: boolean): Promise<string> {
+  let resolved: string[] = [];
+  const queue = [...parts];
+  let links = 0;
+  while (queue.length) {
+    const p = queue.shift() as string;
+    if (p === '' || p === '.') continue;
+    if (p === '..') { resolved.pop(); continue; }
+    const cur = path.join(root, ...resolved, p);
+    let st;
+    try { st = await fs.lstat(cur); } catch (e) {
+      if (!isENOENT(e) || !create) throw e;
+      await fs.mkdir(cur, { mode: 0o755 });
+      resolved.push(p);
+      continue;
+    }
+    if (st.isSymbolicLink()) {
+      if (++links > MAX_SYMLINKS) throw invalidParameter(`invalid tar entry: too many levels of symbolic links at ${p}`);
+      const target = await fs.readlink(cur);
+      if (target.startsWith('/')) resolved = [];
+      queue.unshift(...target.split('/'));
+      continue;
+    }
+    if (!st.isDirectory()) throw invalidParameter(`invalid tar entry: ${path.join(...resolved, p)} is not a directory`);
+    resolved.push(p);
+  }
+  return path.join(root, ...resolved);
+}
+
+/** Checks that every component from root to `abs` is a real directory (no symlinks). */
+async function assertNoSymlinkPath(root: string, absDir: string): Promise<void> {
+  const rel = path.relative(root, absDir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw invalidParameter(`invalid tar entry: ${absDir} is outside of the layer`);
+  let cur = root;
+  for (const p of rel.split('/').filter(Boolean)) {
+    cur = path.join(cur, p);
+    const st = await fs.lstat(cur);
+    if (!st.isDirectory()) throw invalidParameter(`invalid tar entry: ${rel} changed during extraction`);
+  }
+}
+
+interface DirMeta { abs: string; mode: number; mtime: Date }
+
+type Header = tar.Header;
+
+export async function extractTar(src: Readable, root: string, opts: { whiteouts?: 'overlay' | 'keep' } = {}): Promise<ExtractResult> {
+  const whiteouts = opts.whiteouts ?? 'overlay';
+  const hash = createHash('sha256');
+  let size = 0;
+  const dirs = new Map<string, DirMeta>();
+  const pendingSpecial = new Map<string, SpecialFile>();
+  const opaque = new Set<string>();
+
+  const flushSpecial = async () => {
+    if (pendingSpecial.size === 0) return;
+    const list = [...pendingSpecial.values()];
+    pendingSpecial.clear();
+    for (const s of list) await assertNoSymlinkPath(root, path.dirname(s.abs));
+    await makeSpecialFiles(list);
+  };
+  /** A later entry at (or under) a pending device replaces it, as it would on disk. */
+  const dropPendingAt = (abs: string) => {
+    for (const k of pendingSpecial.keys()) if (k === abs || abs.startsWith(k + '/')) pendingSpecial.delete(k);
+  };
+
+  const removeExisting = async (abs: string, keepDir: boolean): Promise<void> => {
+    let st;
+    try { st = await fs.lstat(abs); } catch (e) { if (isENOENT(e)) return; throw e; }
+    if (keepDir && st.isDirectory()) return;
+    await fs.rm(abs, { recursive: true, force: true });
+  };
+
+  const applyMeta = async (abs: string, h: Header, isLink = false) => {
+    await fs.lchown(abs, h.uid ?? 0, h.gid ?? 0);
+    if (!isLink) await fs.chmod(abs, (h.mode ?? 0o644) & 0o7777);
+    const mt = h.mtime ?? new Date(0);
+    await fs.lutimes(abs, mt, mt);
+  };
+
+  const handle = async (h: Header, stream: Readable): Promise<void> => {
+    const parts = cleanTarPath(h.name);
+    const base = parts.length ? parts[parts.length - 1] : '';
+    if (parts.length === 0) {
+      // the root entry (`./`): its metadata belongs to the layer root
+      if (h.type === 'directory') {
+        await fs.lchown(root, h.uid ?? 0, h.gid ?? 0);
+        dirs.delete(root);
+        dirs.set(root, { abs: root, mode: (h.mode ?? 0o755) & 0o7777, mtime: h.mtime ?? new Date(0) });
+      }
+      return;
+    }
+    const parent = await resolveDirInRoot(root, parts.slice(0, -1), true);
+
+    if (whiteouts === 'overlay' && base.startsWith(WHITEOUT_PREFIX)) {
+      if (base === WHITEOUT_OPAQUE) { opaque.add(parent); return; }
+      if (base.startsWith(WHITEOUT_META_PREFIX)) return; // aufs hard link dirs and friends: not content
+      const name = base.slice(WHITEOUT_PREFIX.length);
+      const abs = path.join(parent, name);
+      dropPendingAt(abs);
+      await removeExisting(abs, false);
+      pendingSpecial.set(abs, { abs, kind: 'c', major: 0, minor: 0, mode: 0o000, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) });
+      return;
+    }
+
+    const abs = path.join(parent, base);
+    dropPendingAt(abs);
+    const mode = (h.mode ?? 0) & 0o7777;
+    switch (h.type) {
+      case 'directory': {
+        await removeExisting(abs, true);
+        await fs.mkdir(abs, { mode: 0o700 }).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; });
+        await fs.lchown(abs, h.uid ?? 0, h.gid ?? 0);
+        dirs.delete(abs);
+        dirs.set(abs, { abs, mode, mtime: h.mtime ?? new Date(0) });
+        return;
+      }
+      case 'file':
+      case 'contiguous-file': {
+        await removeExisting(abs, false);
+        const out = createWriteStream(abs, { flags: 'wx', mode: 0o600 });
+        let n = 0;
+        await pipeline(stream, new Transform({ transform(c: Buffer, _e, cb) { n += c.length; cb(null, c); } }), out);
+        size += n;
+        await applyMeta(abs, h);
+        return;
+      }
+      case 'symlink': {
+        await removeExisting(abs, false);
+        await fs.symlink(h.linkname ?? '', abs);
+        await applyMeta(abs, h, true);
+        return;
+      }
+      case 'link': {
+        const lparts = cleanTarPath(h.linkname ?? '');
+        if (lparts.length === 0) throw invalidParameter(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}`);
+        const ldir = await resolveDirInRoot(root, lparts.slice(0, -1), false).catch(() => {
+          throw invalidParameter(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: target not in layer`);
+        });
+        const target = path.join(ldir, lparts[lparts.length - 1]);
+        if (pendingSpecial.has(target)) await flushSpecial();
+        const st = await fs.lstat(target).catch(() => null);
+        if (!st || st.isDirectory()) {
+          throw invalidParameter(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: target not in layer`);
+        }
+        if (target === abs) return;
+        await removeExisting(abs, false);
+        await fs.link(target, abs);
+        return;
+      }
+      case 'character-device':
+      case 'block-device':
+      case 'fifo': {
+        await removeExisting(abs, false);
+        const kind = h.type === 'fifo' ? 'p' : h.type === 'block-device' ? 'b' : 'c';
+        pendingSpecial.set(abs, { abs, kind, major: h.devmajor ?? 0, minor: h.devminor ?? 0, mode, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) });
+        return;
+      }
+      default:
+        // pax and GNU long-name headers are consumed by tar-stream; anything else is skipped as Docker does
+        return;
+    }
+  };
+
+  const extract = tar.extract();
+  const hashing = new Transform({ transform(c: Buffer, _e, cb) { hash.update(c); cb(null, c); } });
+  const done = (async () => {
+    for await (const entry of extract) {
+      try {
+        await handle(entry.header, entry as unknown as Readable);
+      } finally {
+        entry.resume();
+      }
+    }
+  })();
+  // The whole stream is hashed, trailing padding included, as Docker's diffID covers it.
+  const drainTail = new Transform({ transform(c: Buffer, _e, cb) { cb(null, c); } });
+  await Promise.all([pipeline(src, hashing, drainTail, extract), done]);
+
+  await flushSpecial();
+  for (const d of opaque) await assertNoSymlinkPath(root, d);
+  await setOpaque([...opaque]);
+  // Directory modes and mtimes last: writing into a directory changes its mtime.
+  for (const d of [...dirs.values()].reverse()) {
+    const st = await fs.lstat(d.abs).catch(() => null);
+    if (!st?.isDirectory()) continue;
+    await fs.chmod(d.abs, d.mode);
+    await fs.utimes(d.abs, d.mtime, d.mtime);
+  }
+  return { diffId: `sha256:${hash.digest('hex')}`, size };
+}

@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import { system } from '../errdefs';
+
+/**
+ * The two things Node's fs cannot do, done with one process spawn per batch:
+ * device nodes and fifos (`mknod`, coreutils) and the overlay opaque xattr (`setfattr`,
+ * Debian package `attr`; spawned only when a layer has an opaque directory).
+ * Paths are passed as argv, never through a shell's parser.
+ */
+export interface SpecialFile {
+  abs: string;
+  kind: 'c' | 'b' | 'p';
+  major: number;
+  minor: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+}
+
+function run(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { if (err.length < 4096) err += c.toString(); });
+    child.on('error', (e) => reject(system(`${cmd}: cannot run: ${e.message}`, e)));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(system(`${cmd} failed: ${err.trim() || `exit code ${code}`}`))));
+  });
+}
+
+/** Arguments per spawn, well under ARG_MAX even with long paths. */
+const BATCH = 500;
+
+// "$@" is consumed four at a time: path kind major minor (fifos ignore major/minor).
+const MKNOD_LOOP = 'while [ $# -gt 0 ]; do if [ "$2" = p ]; then mknod -- "$1" p || exit 1; else mknod -- "$1" "$2" "$3" "$4" || exit 1; fi; shift 4; done';
+
+export async function makeSpecialFiles(files: SpecialFile[]): Promise<void> {
+  for (let i = 0; i < files.length; i += BATCH) {
+    const batch = files.slice(i, i + BATCH);
+    const args = ['-c', MKNOD_LOOP, 'berth-mknod'];
+    for (const f of batch) args.push(f.abs, f.kind, String(f.major), String(f.minor));
+    await run('sh', args);
+  }
+  for (const f of files) {
+    await fs.lchown(f.abs, f.uid, f.gid);
+    await fs.chmod(f.abs, f.mode & 0o7777);
+    await fs.utimes(f.abs, f.mtime, f.mtime);
+  }
+}
+
+/** Marks directories opaque for overlayfs (trusted.overlay.opaque=y), never following symlinks. */
+export async function setOpaque(dirs: string[]): Promise<void> {
+  for (let i = 0; i < dirs.length; i += BATCH) {
+    await run('setfattr', ['-h', '-n', 'trusted.overlay.opaque', '-v', 'y', '--', ...dirs.slice(i, i + BATCH)]);
+  }
+}
