@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { conflict, system } from '../errdefs';
 import { connectAttach, SeqpacketAttach } from './attach';
 import { spawnConmon, writeCtl } from './conmon-io';
+import { runcMessage } from './runc-cli';
 import type { ExecHandle, ExecOptions } from './types';
 
 /**
@@ -40,8 +41,8 @@ export async function startExec(deps: ExecDeps, id: string, opts: ExecOptions): 
   const cm = spawnConmon(deps.conmonPath, args, { cwd: dir, startPipe: attached, attachPipe: attached });
   const fail = async (what: string, detail?: string): Promise<never> => {
     cm.sync.close();
-    const msg = detail || cm.stderr() || 'conmon exited';
-    throw system(`OCI runtime exec failed: ${what}: ${msg}`);
+    const msg = detail ? runcMessage(detail) : `${what}: ${cm.stderr() || 'conmon exited'}`;
+    throw system(`OCI runtime exec failed: ${msg}: unknown`); // dockerd's wording
   };
 
   let stream: SeqpacketAttach | null = null;

@@ -6,7 +6,7 @@ import { livePid, spawnConmon, writeCtl } from './conmon-io';
 import { startExec } from './exec';
 import { ExitWatcher } from './exits';
 import { LogRotator } from './logrotate';
-import { RuncCli } from './runc-cli';
+import { RuncCli, runcMessage } from './runc-cli';
 import { parseSignal } from './signals';
 import type { AttachStream, CreateOptions, ExecHandle, ExecOptions, OciRuntime, RuntimeState } from './types';
 
@@ -130,9 +130,9 @@ export class RuncConmonRuntime implements OciRuntime {
     const [msg] = await Promise.all([cm.sync.next(), cm.exited]);
     cm.sync.close();
     if (!msg || msg.data <= 0) {
-      const detail = (msg?.message ?? cm.stderr()) || 'conmon exited without reporting';
+      const detail = msg?.message ? runcMessage(msg.message) : (cm.stderr() || 'conmon exited without reporting');
       await this.cleanupFailedCreate(id);
-      throw system(`OCI runtime create failed: ${detail.trim()}`);
+      throw system(`OCI runtime create failed: runc create failed: ${detail.replace(/^runc create failed: /, '')}: unknown`);
     }
     const monitorPid = Number(await fs.promises.readFile(path.join(bundleDir, 'conmon.pid'), 'utf8').catch(() => '0')) || 0;
     if (meta.logMaxSize > 0) {
@@ -239,7 +239,15 @@ export class RuncConmonRuntime implements OciRuntime {
     return startExec({ conmonPath: this.conmonPath, runtimePath: this.runtimePath, runcRoot: this.runcRoot, sockDir: this.sockDir }, id, opts);
   }
 
-  async pause(id: string): Promise<void> { await this.runc.run(['pause', id], { id }); }
+  async pause(id: string): Promise<void> {
+    try {
+      await this.runc.run(['pause', id], { id });
+    } catch (e) {
+      if ((await this.state(id).catch(() => null))?.status === 'paused') throw conflict(`Container ${id} is already paused`);
+      throw e;
+    }
+  }
+
   async resume(id: string): Promise<void> { await this.runc.run(['resume', id], { id }); }
 
   async pids(id: string): Promise<number[]> {

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isConflict, isInvalidParameter } from '../../../src/errdefs';
+import { isConflict, isInvalidParameter, isNotFound } from '../../../src/errdefs';
 import { RuncConmonRuntime } from '../../../src/runtime/runc';
 import { buildExecProcess } from '../../../src/runtime/spec';
 import { readLogs, logFiles } from '../../../src/runtime/logs';
@@ -155,7 +155,8 @@ describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
     });
 
     it('fails an exec of a missing binary clearly', async () => {
-      await assert.rejects(f.runtime.exec(id, bundleOf(f, id), execOpts('5', ['/no/such'])), /OCI runtime exec failed/);
+      await assert.rejects(f.runtime.exec(id, bundleOf(f, id), execOpts('5', ['/no/such'])),
+        (e) => /^OCI runtime exec failed: exec failed: unable to start container process: exec: "\/no\/such": stat \/no\/such: no such file or directory: unknown$/.test((e as Error).message));
     });
 
     it('lists pids, pauses and resumes', async () => {
@@ -174,6 +175,32 @@ describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
       assert.equal(fs.readFileSync(path.join(bundleOf(f, id), 'ctr.log'), 'utf8').includes('got-term'), true);
       await assert.rejects(f.runtime.kill(id, 'KILL'), isConflict);
     });
+  });
+
+  it('maps runtime errors the way dockerd words them', async () => {
+    const id = newId(f, 'err');
+    await f.runtime.create(containerOpts(f, id, ['sleep', '100']));
+    await f.runtime.start(id);
+    await assert.rejects(f.runtime.delete(id), isConflict);
+    await f.runtime.pause(id);
+    await assert.rejects(f.runtime.pause(id), (e) => isConflict(e) && /is already paused/.test((e as Error).message));
+    await f.runtime.resume(id);
+    await assert.rejects(f.runtime.resume(id), (e) => isConflict(e) && /is not paused/.test((e as Error).message));
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.kill(id, 'SIGKILL');
+    assert.equal(await exited, 137);
+    await assert.rejects(f.runtime.start(id), isConflict);
+    await assert.rejects(f.runtime.attach(id, bundleOf(f, id)), (e) => isConflict(e) && /cannot attach to a stopped container/.test((e as Error).message));
+    const proc = buildExecProcess({ args: ['true'], env: [], user: { uid: 0, gid: 0 }, terminal: false, containerSpec: containerOpts(f, id, ['true']).spec });
+    await assert.rejects(f.runtime.exec(id, bundleOf(f, id), {
+      execId: `${id}x`, process: proc, tty: false, attachStdin: false, attachStdout: true, attachStderr: true, execDir: path.join(f.dir, 'e', `${id}x`),
+    }), isConflict);
+    await assert.rejects(f.runtime.start('nosuch'), isNotFound);
+    await assert.rejects(f.runtime.kill('nosuch', 9), isNotFound);
+    await f.runtime.delete(id, true);
+    const bad = newId(f, 'bad');
+    await assert.rejects(f.runtime.create(containerOpts(f, bad, ['/nonexistent'])),
+      (e) => /^OCI runtime create failed: runc create failed: unable to start container process: exec: "\/nonexistent": stat \/nonexistent: no such file or directory: unknown$/.test((e as Error).message));
   });
 
   it('kills with numbers and KILL', async () => {
