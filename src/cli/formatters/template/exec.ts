@@ -1,5 +1,5 @@
 // Executor for parsed templates, following Go's text/template/exec.go.
-import { Arg, Branch, Cmd, Node, Pipe, argString, cmdString } from './ast';
+import { Arg, Branch, Cmd, Node, Pipe, argString, cmdString, pipeString } from './ast';
 import { ArgTypeError, FuncDef } from './funcs';
 import { ParsedTemplate } from './parse';
 import { formatValue, goTypeName, isInt, isMap, sortedKeys, truth } from './value';
@@ -57,7 +57,7 @@ export class Executor {
       case 'continue': throw CONTINUE;
       case 'template': {
         const list = this.tmpl.defines.get(node.name);
-        if (!list) this.fail(node, `{{template ${JSON.stringify(node.name)}}}`, `no such template ${JSON.stringify(node.name)}`);
+        if (!list) this.fail(node, `{{template ${JSON.stringify(node.name)}}}`, `template ${JSON.stringify(node.name)} not defined`);
         const newDot = node.pipe ? this.evalPipeline(dot, node.pipe) : undefined;
         if (++this.depth > MAX_DEPTH) this.fail(node, 'template', 'exceeded maximum template depth (100000)');
         const saved = this.vars;
@@ -117,11 +117,11 @@ export class Executor {
         for (const k of sortedKeys(val)) { ran = true; if (!one(k, val[k])) break; }
       } else if (typeof val === 'number' && isInt(val)) {
         if (decl.length > 1) {
-          this.fail(node.pipe, argString(node.pipe), `can't use ${val} to iterate over more than one variable`);
+          this.fail(node.pipe, pipeString(node.pipe), `can't use ${val} to iterate over more than one variable`);
         }
         for (let k = 0; k < val; k++) { ran = true; if (!one(k, k)) break; }
       } else if (val !== undefined && val !== null) {
-        this.fail(node.pipe, argString(node.pipe), `range can't iterate over ${formatValue(val)}`);
+        this.fail(node.pipe, pipeString(node.pipe), `range can't iterate over ${formatValue(val)}`);
       }
       if (!ran && node.elseList) this.walkList(dot, node.elseList);
     } finally {

@@ -135,10 +135,10 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Item[] 
     // lexInsideAction
     const r = atRightDelim();
     if (r.delim) {
+      if (parenDepth > 0) return fail('unclosed left paren');
       if (r.trim) { advance(2); ignore(); }
       advance(rightDelim.length);
       emit(T.RightDelim);
-      if (parenDepth > 0) return fail('unclosed left paren');
       if (r.trim) {
         while (pos < input.length && isSpace(input[pos])) advance(1);
         ignore();
@@ -219,8 +219,9 @@ export function lex(input: string, leftDelim = '{{', rightDelim = '}}'): Item[] 
     }
     if (c === '(') { advance(1); emit(T.LeftParen); parenDepth++; continue; }
     if (c === ')') {
-      advance(1); emit(T.RightParen); parenDepth--;
+      parenDepth--;
       if (parenDepth < 0) return fail('unexpected right paren');
+      advance(1); emit(T.RightParen);
       continue;
     }
     const cp = input.codePointAt(pos)!;

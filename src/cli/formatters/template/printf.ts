@@ -71,7 +71,7 @@ function fmtOne(verb: string, v: unknown, sp: Spec): string {
       .join(' ') + ']', sp);
   }
   if (v === undefined || v === null) {
-    return verb === 'v' || verb === 's' ? pad('<nil>', sp) : bad(verb, v);
+    return verb === 'v' ? pad('<nil>', sp) : bad(verb, v);
   }
   switch (verb) {
     case 'v':
