@@ -1,0 +1,12 @@
+import type { CommandDef } from '../../command';
+import { containerInspect } from '../system/inspect';
+import { attach } from './attach';
+import { create } from './create';
+import { exec } from './exec';
+import { kill, prune, rename, restart, rm, stop, wait } from './lifecycle';
+import { logs } from './logs';
+import { ps } from './ps';
+import { run } from './run';
+import { start } from './start';
+
+export const containerCommands: CommandDef[] = [run, create, start, ps, logs, exec, attach, stop, restart, kill, wait, rm, rename, prune, containerInspect];

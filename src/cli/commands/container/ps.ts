@@ -1,0 +1,31 @@
+import { FORMAT_USAGE_TABLE, parseFilterFlags, stringList, type CommandDef } from '../../command';
+import { formatContainers } from '../../formatters/containers';
+
+export const ps: CommandDef = {
+  path: 'container ls',
+  aliases: ['container list', 'container ps', 'ps'],
+  use: 'ls [OPTIONS]',
+  short: 'List containers',
+  flags: [
+    { name: 'all', short: 'a', kind: 'bool', usage: 'Show all containers (default shows just running)' },
+    { name: 'filter', short: 'f', kind: 'list', typeName: 'filter', usage: 'Filter output based on conditions provided' },
+    { name: 'format', kind: 'string', usage: FORMAT_USAGE_TABLE },
+    { name: 'last', short: 'n', kind: 'int', usage: 'Show n last created containers (includes all states)', default: -1 },
+    { name: 'latest', short: 'l', kind: 'bool', usage: 'Show the latest created container (includes all states)' },
+    { name: 'no-trunc', kind: 'bool', usage: "Don't truncate output" },
+    { name: 'quiet', short: 'q', kind: 'bool', usage: 'Only display container IDs' },
+    { name: 'size', short: 's', kind: 'bool', usage: 'Display total file sizes' },
+  ],
+  args: { min: 0, max: 0 },
+  async run(ctx, v) {
+    let limit = Number(v.last);
+    if (v.latest) limit = 1;
+    const format = String(v.format ?? '');
+    // docker asks for sizes when the template uses .Size, too
+    const size = !!v.size || /\.Size\b/.test(format);
+    const list = await ctx.client().containerList({
+      all: !!v.all, limit: limit > 0 ? limit : undefined, size, filters: parseFilterFlags(stringList(v.filter)),
+    });
+    ctx.stdout.write(formatContainers(list, { format, quiet: !!v.quiet, trunc: !v['no-trunc'], size: !!v.size }));
+  },
+};

@@ -1,0 +1,90 @@
+import { ApiError, type EngineClient } from '../../../client';
+import { FORMAT_USAGE_PLAIN, StatusError, type CliContext, type CommandDef } from '../../command';
+import { UsageError } from '../../flags';
+import { renderInspect } from '../../formatters/inspect';
+
+type Kind = 'container' | 'image';
+const KINDS: Kind[] = ['container', 'image'];
+
+async function fetchOne(client: EngineClient, kind: Kind, name: string, size: boolean): Promise<unknown> {
+  return kind === 'container' ? client.containerInspect(name, { size }) : client.imageInspect(name);
+}
+
+/** Inspect each name (trying each kind in docker's order when `kinds` has several). */
+export async function inspectObjects(ctx: CliContext, names: string[], kinds: Kind[], format: string, size: boolean): Promise<number> {
+  const client = ctx.client();
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const name of names) {
+    let got = false;
+    let lastErr: unknown;
+    for (const kind of kinds) {
+      try {
+        found.push(await fetchOne(client, kind, name, size));
+        got = true;
+        break;
+      } catch (e) {
+        lastErr = e;
+        if (!(e instanceof ApiError) || e.statusCode !== 404) break;
+      }
+    }
+    if (!got) {
+      if (kinds.length > 1 && lastErr instanceof ApiError && lastErr.statusCode === 404) errors.push(`No such object: ${name}`);
+      else if (lastErr instanceof ApiError) errors.push(`Error response from daemon: ${lastErr.message}`);
+      else throw lastErr;
+    }
+  }
+  let out: string;
+  try {
+    out = renderInspect(found, format);
+  } catch (e) {
+    throw new StatusError(1, `template parsing error: ${(e as Error).message}`);
+  }
+  ctx.stdout.write(out);
+  if (errors.length) {
+    ctx.stderr.write(errors.map((e) => (e.startsWith('Error response') ? e : `Error: ${e}`)).join('\n') + '\n');
+    return 1;
+  }
+  return 0;
+}
+
+const formatFlag = { name: 'format', short: 'f', kind: 'string' as const, usage: FORMAT_USAGE_PLAIN };
+
+export const inspect: CommandDef = {
+  path: 'inspect',
+  use: 'inspect [OPTIONS] NAME|ID [NAME|ID...]',
+  short: 'Return low-level information on Docker objects',
+  flags: [
+    formatFlag,
+    { name: 'size', short: 's', kind: 'bool', usage: 'Display total file sizes if the type is container' },
+    { name: 'type', kind: 'string', usage: 'Only inspect objects of the given type' },
+  ],
+  args: { min: 1 },
+  async run(ctx, v, names) {
+    const type = String(v.type ?? '');
+    if (type && !KINDS.includes(type as Kind)) {
+      const known = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
+      if (!known.includes(type)) throw new UsageError(`"${type}" is not a valid value for --type`);
+      throw new StatusError(1, `berth: inspecting ${type} objects is not implemented yet`);
+    }
+    return inspectObjects(ctx, names, type ? [type as Kind] : KINDS, String(v.format ?? ''), !!v.size);
+  },
+};
+
+export const containerInspect: CommandDef = {
+  path: 'container inspect',
+  use: 'inspect [OPTIONS] CONTAINER [CONTAINER...]',
+  short: 'Display detailed information on one or more containers',
+  flags: [formatFlag, { name: 'size', short: 's', kind: 'bool', usage: 'Display total file sizes' }],
+  args: { min: 1 },
+  run: (ctx, v, names) => inspectObjects(ctx, names, ['container'], String(v.format ?? ''), !!v.size),
+};
+
+export const imageInspect: CommandDef = {
+  path: 'image inspect',
+  use: 'inspect [OPTIONS] IMAGE [IMAGE...]',
+  short: 'Display detailed information on one or more images',
+  flags: [formatFlag, { name: 'platform', kind: 'string', usage: 'Inspect a specific platform of the multi-platform image.', hidden: true }],
+  args: { min: 1 },
+  run: (ctx, v, names) => inspectObjects(ctx, names, ['image'], String(v.format ?? ''), false),
+};

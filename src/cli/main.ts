@@ -1,0 +1,140 @@
+/**
+ * `berth`: the docker CLI's command line over the Engine API. Global flags come first
+ * (`berth -H unix:///x.sock ps -a`), then a command or a management command and its verb.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { EngineClient, ApiError, ConnectionError } from '../client';
+import { ArgCountError, checkArgs, helpText, PROG, StatusError, useLine, type CliContext, type CommandDef, type Globals } from './command';
+import { parseFlags, UsageError, type FlagSpec } from './flags';
+import { findCommand, rootHelp, managementHelp, NOT_IMPLEMENTED, MANAGEMENT } from './registry';
+
+const VERSION = '0.1.0';
+
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'config', kind: 'string', usage: 'Location of client config files', default: join(homedir(), '.berth') },
+  { name: 'debug', short: 'D', kind: 'bool', usage: 'Enable debug mode' },
+  { name: 'host', short: 'H', kind: 'list', usage: 'Daemon socket to connect to' },
+  { name: 'log-level', short: 'l', kind: 'string', usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: 'info' },
+  { name: 'tls', kind: 'bool', usage: 'Use TLS; implied by --tlsverify' },
+  { name: 'tlscacert', kind: 'string', usage: 'Trust certs signed only by this CA', hidden: true },
+  { name: 'tlscert', kind: 'string', usage: 'Path to TLS certificate file', hidden: true },
+  { name: 'tlskey', kind: 'string', usage: 'Path to TLS key file', hidden: true },
+  { name: 'tlsverify', kind: 'bool', usage: 'Use TLS and verify the remote', hidden: true },
+  { name: 'version', short: 'v', kind: 'bool', usage: 'Print version information and quit' },
+];
+
+export interface Io {
+  stdin: CliContext['stdin'];
+  stdout: CliContext['stdout'];
+  stderr: CliContext['stderr'];
+}
+
+function makeContext(globals: Globals, io: Io): CliContext {
+  let client: EngineClient | undefined;
+  return {
+    globals,
+    client: () => (client ??= new EngineClient(globals.host)),
+    ...io,
+  };
+}
+
+export async function main(argv: string[], io: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const err = (s: string) => io.stderr.write(s);
+  let parsed;
+  try {
+    parsed = parseFlags(argv, GLOBAL_FLAGS, false);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${e.message}\n\nUsage:  ${PROG} [OPTIONS] COMMAND\n\nRun '${PROG} --help' for more information\n`);
+      return 125;
+    }
+    throw e;
+  }
+  const g = parsed.values;
+  if (g.version) {
+    io.stdout.write(`Berth version ${VERSION}\n`);
+    return 0;
+  }
+  const hosts = g.host as string[];
+  if (hosts.length > 1) {
+    err(`${PROG}: Specify only one -H\n`);
+    return 1;
+  }
+  const globals: Globals = { host: hosts[0], config: String(g.config), debug: !!g.debug, logLevel: String(g['log-level']) };
+  const rest = parsed.args;
+  if (parsed.help || rest.length === 0 || (rest[0] === 'help' && rest.length === 1)) {
+    io.stdout.write(rootHelp(GLOBAL_FLAGS));
+    return 0;
+  }
+  let words = rest;
+  if (words[0] === 'help') words = [...words.slice(1), '--help'];
+  const found = findCommand(words);
+  if (!found) {
+    const name = words[0];
+    if (MANAGEMENT.includes(name) && (words.length === 1 || words[1].startsWith('-'))) {
+      io.stdout.write(managementHelp(name));
+      return 0;
+    }
+    const full = MANAGEMENT.includes(name) && words[1] ? `${name} ${words[1]}` : name;
+    if (NOT_IMPLEMENTED.has(name) || NOT_IMPLEMENTED.has(full)) {
+      err(`${PROG}: '${full}' is not implemented yet\n`);
+      return 1;
+    }
+    err(`${PROG}: unknown command: ${PROG} ${full}\n\nRun '${PROG} --help' for more information\n`);
+    return 1;
+  }
+  const { cmd, invoked, args } = found;
+  return runCommand(cmd, invoked, args, makeContext(globals, io));
+}
+
+export async function runCommand(cmd: CommandDef, invoked: string, argv: string[], ctx: CliContext): Promise<number> {
+  const err = (s: string) => ctx.stderr.write(s);
+  try {
+    const p = parseFlags(argv, cmd.flags, cmd.interspersed !== false);
+    if (p.help) {
+      ctx.stdout.write(helpText(cmd, invoked));
+      return 0;
+    }
+    checkArgs(cmd, invoked, p.args);
+    const code = await cmd.run(ctx, p.values, p.args, p.changed);
+    return typeof code === 'number' ? code : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${e.message}\n\nUsage:  ${useLine(cmd, invoked)}\n\nRun '${PROG} ${invoked} --help' for more information\n`);
+      return 125;
+    }
+    if (e instanceof ArgCountError) {
+      err(`${PROG}: ${e.message}\n\nUsage:  ${useLine(cmd, invoked)}\n\n${e.see ? 'See' : 'Run'} '${PROG} ${invoked} --help' for more information\n`);
+      return 1;
+    }
+    if (e instanceof StatusError) {
+      if (e.message) err(e.message.endsWith('\n') ? e.message : `${e.message}\n`);
+      return e.status;
+    }
+    if (e instanceof ApiError) {
+      err(`Error response from daemon: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof ConnectionError) {
+      err(`${e.message}\n`);
+      return 1;
+    }
+    err(`${(e as Error).message ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+      // stdin may hold the loop open after the command is done (attach, run -i): flush, then exit
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+    },
+    (e) => {
+      process.stderr.write(`${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}
