@@ -160,7 +160,11 @@ export class RuncConmonRuntime implements OciRuntime {
   async delete(id: string, force = false): Promise<void> {
     const meta = this.readMeta(id);
     try {
-      await this.runc.run(force ? ['delete', '--force', id] : ['delete', id], { id });
+      // runc keeps <root>/<id>/state.json; without it runc would only say "does not exist",
+      // and the containers layer calls delete before every create: skip that process spawn.
+      if (fs.existsSync(path.join(this.runcRoot, id))) {
+        await this.runc.run(force ? ['delete', '--force', id] : ['delete', id], { id });
+      }
     } catch (e) {
       if (!isNotFound(e)) {
         if (!force) throw conflict(`cannot delete container ${id}: ${(e as Error).message}`);
