@@ -61,6 +61,21 @@ describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
     assert.equal(c.stdout(), `line1\n${big.toString()}after-eof\n`);
   });
 
+  it('keeps stdin written and closed before start (docker run -i < file)', async () => {
+    const id = newId(f, 'early');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'wc -c; echo done >&2'], { openStdin: true, stdinOnce: true }));
+    const a = await f.runtime.attach(id, bundleOf(f, id));
+    const c = collect(a);
+    a.write(Buffer.alloc(200_000, 'y'));
+    a.closeStdin();
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    assert.equal(await exited, 0);
+    await c.ended;
+    assert.equal(c.stdout().trim(), '200000');
+    assert.equal(c.stderr(), 'done\n');
+  });
+
   it('keeps stdin open across clients with openStdin and !stdinOnce', async () => {
     const id = newId(f, 'keep');
     await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'read a; read b; echo "$a-$b"'], { openStdin: true, stdinOnce: false }));
