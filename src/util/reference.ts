@@ -51,16 +51,19 @@ export function isValidDigest(d: string): boolean {
   return SHA256_DIGEST_RE.test(d);
 }
 
-/** Validates a digest as go-digest does for sha256; throws InvalidParameter with its messages. */
+const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
+
+/** Validates a digest as go-digest does (sha256, sha384, sha512); throws InvalidParameter with its messages. */
 export function validateDigest(d: string): string {
   const i = d.indexOf(':');
   if (i <= 0 || i + 1 >= d.length) throw invalidParameter(`invalid checksum digest format`);
   const alg = d.slice(0, i);
   if (!/^[a-z0-9]+(?:[.+_-][a-z0-9]+)*$/.test(alg)) throw invalidParameter('invalid checksum digest format');
-  if (alg !== 'sha256') throw invalidParameter('unsupported digest algorithm');
+  const len = DIGEST_HEX_LENGTH[alg];
+  if (len === undefined) throw invalidParameter('unsupported digest algorithm');
   const hex = d.slice(i + 1);
   if (!/^[a-f0-9]*$/.test(hex)) throw invalidParameter('invalid checksum digest format');
-  if (hex.length !== 64) throw invalidParameter('invalid checksum digest length');
+  if (hex.length !== len) throw invalidParameter('invalid checksum digest length');
   return d;
 }
 

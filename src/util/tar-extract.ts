@@ -5,7 +5,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { invalidParameter } from '../errdefs';
-import { makeSpecialFiles, setOpaque, type SpecialFile } from './tar-special';
+import { chown, makeSpecialFiles, setOpaque, type SpecialFile } from './tar-special';
 
 /**
  * Unpacks a layer tar into a directory that nobody else writes to (a temp dir that the
@@ -126,7 +126,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
   };
 
   const applyMeta = async (abs: string, h: Header, isLink = false) => {
-    await fs.lchown(abs, h.uid ?? 0, h.gid ?? 0);
+    await chown(abs, h.uid ?? 0, h.gid ?? 0);
     if (!isLink) await fs.chmod(abs, (h.mode ?? 0o644) & 0o7777);
     const mt = h.mtime ?? new Date(0);
     await fs.lutimes(abs, mt, mt);
@@ -138,7 +138,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
     if (parts.length === 0) {
       // the root entry (`./`): its metadata belongs to the layer root
       if (h.type === 'directory') {
-        await fs.lchown(root, h.uid ?? 0, h.gid ?? 0);
+        await chown(root, h.uid ?? 0, h.gid ?? 0);
         dirs.delete(root);
         dirs.set(root, { abs: root, mode: (h.mode ?? 0o755) & 0o7777, mtime: h.mtime ?? new Date(0) });
       }
@@ -164,7 +164,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
       case 'directory': {
         await removeExisting(abs, true);
         await fs.mkdir(abs, { mode: 0o700 }).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; });
-        await fs.lchown(abs, h.uid ?? 0, h.gid ?? 0);
+        await chown(abs, h.uid ?? 0, h.gid ?? 0);
         dirs.delete(abs);
         dirs.set(abs, { abs, mode, mtime: h.mtime ?? new Date(0) });
         return;

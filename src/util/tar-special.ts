@@ -19,6 +19,13 @@ export interface SpecialFile {
   mtime: Date;
 }
 
+/** Owners are kept; without root (unit tests, rootless) EPERM is ignored, as Docker does rootless. */
+export async function chown(abs: string, uid: number, gid: number): Promise<void> {
+  try { await fs.lchown(abs, uid, gid); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM' || process.getuid?.() === 0) throw e;
+  }
+}
+
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -43,7 +50,7 @@ export async function makeSpecialFiles(files: SpecialFile[]): Promise<void> {
     await run('sh', args);
   }
   for (const f of files) {
-    await fs.lchown(f.abs, f.uid, f.gid);
+    await chown(f.abs, f.uid, f.gid);
     await fs.chmod(f.abs, f.mode & 0o7777);
     await fs.utimes(f.abs, f.mtime, f.mtime);
   }
