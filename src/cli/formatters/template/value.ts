@@ -64,6 +64,42 @@ function special(n: number): string | null {
   return null;
 }
 
+/** Exact decimal expansion of |n| (finite, non-zero): value = 0.<digits> x 10^dp. */
+function exactDecimal(n: number): { digits: string; dp: number } {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(n));
+  const bits = view.getBigUint64(0);
+  const bexp = Number((bits >> 52n) & 0x7ffn);
+  let mant = bits & ((1n << 52n) - 1n);
+  let e: number;
+  if (bexp === 0) e = -1074; else { mant |= 1n << 52n; e = bexp - 1075; }
+  let digits: string; let dp: number;
+  if (e >= 0) { digits = (mant << BigInt(e)).toString(); dp = digits.length; } else {
+    digits = (mant * 5n ** BigInt(-e)).toString();
+    dp = digits.length + e;
+  }
+  const lead = digits.length - digits.replace(/^0+/, '').length;
+  digits = digits.slice(lead).replace(/0+$/, '');
+  return { digits: digits || '0', dp: digits ? dp - lead : 1 };
+}
+
+/** Round the exact decimal of |n| to nd significant digits, half to even (as strconv does). */
+function roundedDigits(n: number, nd: number, fixedFrac?: number): { digits: string; dp: number } {
+  if (n === 0) return { digits: '0'.repeat(Math.max(nd, 1)), dp: 1 };
+  let { digits, dp } = exactDecimal(n);
+  if (fixedFrac !== undefined) nd = dp + fixedFrac;
+  if (nd < 0) return { digits: '', dp };
+  if (digits.length <= nd) return { digits: digits + '0'.repeat(nd - digits.length), dp };
+  const rest = digits.slice(nd);
+  let kept = digits.slice(0, nd);
+  const up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || (nd > 0 && Number(kept[nd - 1]) % 2 === 1)));
+  if (up) {
+    const inc = (BigInt(kept || '0') + 1n).toString();
+    if (inc.length > kept.length) { dp++; kept = nd === 0 ? '1' : inc.slice(0, nd); if (fixedFrac !== undefined) kept = inc; } else kept = inc.padStart(nd, '0');
+  }
+  return { digits: kept, dp };
+}
+
 /** strconv.FormatFloat(n, 'e', prec, 64); prec < 0 means shortest. */
 export function formatE(n: number, prec: number, upper = false): string {
   const sp = special(n); if (sp) return sp;
@@ -73,8 +109,9 @@ export function formatE(n: number, prec: number, upper = false): string {
     mant = d.digits.length > 1 ? d.digits[0] + '.' + d.digits.slice(1) : d.digits;
     exp = d.exp;
   } else {
-    const [m, e] = Math.abs(n).toExponential(Math.min(prec, 100)).split('e');
-    mant = m; exp = Number(e);
+    const r = roundedDigits(n, prec + 1);
+    mant = r.digits.length > 1 ? r.digits[0] + '.' + r.digits.slice(1) : r.digits;
+    exp = n === 0 ? 0 : r.dp - 1;
   }
   return (n < 0 || Object.is(n, -0) ? '-' : '') + mant + expSuffix(exp, upper);
 }
@@ -84,7 +121,14 @@ export function formatF(n: number, prec: number): string {
   const sp = special(n); if (sp) return sp;
   const sign = n < 0 || Object.is(n, -0) ? '-' : '';
   const a = Math.abs(n);
-  if (prec >= 0 && a < 1e21) return sign + a.toFixed(Math.min(prec, 100));
+  if (prec >= 0) {
+    if (a === 0) return sign + (prec > 0 ? '0.' + '0'.repeat(prec) : '0');
+    const r = roundedDigits(a, 0, prec);
+    let int = r.dp > 0 ? r.digits.slice(0, r.dp) : '0';
+    const frac = r.dp >= 0 ? r.digits.slice(r.dp) : '0'.repeat(-r.dp) + r.digits;
+    int = int.padEnd(Math.max(r.dp, 1), '0');
+    return sign + int + (prec > 0 ? '.' + frac.padEnd(prec, '0').slice(0, prec) : '');
+  }
   const { digits, exp } = shortestDigits(a);
   let s: string;
   if (exp >= digits.length - 1) s = digits + '0'.repeat(exp - digits.length + 1);
@@ -104,9 +148,9 @@ export function formatG(n: number, prec: number, upper = false): string {
   if (prec < 0) ({ digits, exp } = shortestDigits(n));
   else {
     if (prec === 0) prec = 1;
-    const [m, e] = Math.abs(n).toExponential(Math.min(prec - 1, 100)).split('e');
-    digits = m.replace('.', '').replace(/0+$/, '') || '0';
-    exp = Number(e);
+    const r = roundedDigits(n, prec);
+    digits = r.digits.replace(/0+$/, '') || '0';
+    exp = n === 0 ? 0 : r.dp - 1;
   }
   let eprec = prec < 0 ? 6 : prec;
   if (prec >= 0 && eprec > digits.length && digits.length >= exp + 1) eprec = digits.length;
@@ -126,7 +170,7 @@ export function formatValue(v: unknown): string {
   switch (typeof v) {
     case 'string': return v;
     case 'boolean': return v ? 'true' : 'false';
-    case 'number': return isInt(v) ? intString(v) : formatG(v, -1);
+    case 'number': return isInt(v) && Math.abs(v) < 2 ** 63 ? intString(v) : formatG(v, -1);
     case 'bigint': return v.toString();
     case 'function': return '<func>';
   }
