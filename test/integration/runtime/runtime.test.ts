@@ -192,6 +192,48 @@ describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
     });
   });
 
+  const runOutput = async (tag: string, args: string[], spec: Parameters<typeof containerOpts>[4] = {}) => {
+    const id = newId(f, tag);
+    await f.runtime.create(containerOpts(f, id, args, {}, spec));
+    const c = collect(await f.runtime.attach(id, bundleOf(f, id)));
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    const code = await exited;
+    await c.ended;
+    await f.runtime.delete(id);
+    return { code, out: c.stdout(), err: c.stderr() };
+  };
+
+  it("applies docker's defaults: caps, masked and read-only paths, /dev/shm, hostname, rlimits", async () => {
+    const r = await runOutput('def', ['sh', '-c', [
+      'grep CapEff /proc/self/status', 'hostname', 'cat /proc/kcore | wc -c', 'echo 1 > /proc/sys/vm/drop_caches && echo wrote-sys',
+      'grep " /dev/shm " /proc/mounts', 'ulimit -n', 'ls /dev | tr "\\n" " "',
+    ].join('; ')], { namespaces: { network: 'new' } });
+    assert.match(r.out, /CapEff:\s+00000000a80425fb/);
+    assert.match(r.out, /\nc1\n/);
+    assert.match(r.out, /\n0\n/); // /proc/kcore masked
+    assert.doesNotMatch(r.out, /wrote-sys/);
+    assert.match(r.out, /size=65536k/);
+    assert.match(r.out, /\n20000\n/);
+    for (const d of ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'pts', 'shm', 'mqueue']) assert.match(r.out, new RegExp(` ${d} `));
+  });
+
+  it('runs privileged with every cap the daemon holds and host devices', async () => {
+    const bnd = /CapBnd:\s+([0-9a-f]+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1];
+    const r = await runOutput('priv', ['sh', '-c', 'grep CapEff /proc/self/status; ls /dev | wc -l; echo 1 > /proc/sys/vm/drop_caches && echo wrote-sys'], { privileged: true });
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`CapEff:\\s+${bnd}`));
+    assert.ok(Number(r.out.split('\n')[1]) > 20);
+    assert.match(r.out, /wrote-sys/);
+  });
+
+  it('honours cap-add/cap-drop and a non-root user', async () => {
+    const r = await runOutput('caps', ['sh', '-c', 'grep -E "CapEff|CapBnd" /proc/self/status; id -u'], { capAdd: ['NET_ADMIN'], capDrop: ['chown'], user: { uid: 1000, gid: 1000 } });
+    assert.match(r.out, /CapEff:\s+0000000000000000/);
+    assert.match(r.out, /CapBnd:\s+00000000a80435fa/);
+    assert.match(r.out, /1000/);
+  });
+
   it('maps runtime errors the way dockerd words them', async () => {
     const id = newId(f, 'err');
     await f.runtime.create(containerOpts(f, id, ['sleep', '100']));
