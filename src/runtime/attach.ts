@@ -44,6 +44,8 @@ export class SeqpacketAttach implements AttachStream {
       if (this.ended) return;
       this.ended = true;
       this.writable = false;
+      // node-unix-socket frees the fd only once both directions are shut: do it here.
+      try { sock.destroy(); } catch { /* already gone */ }
       // Deliver buffered output first, even to a late subscriber.
       setImmediate(() => { for (const cb of this.endCbs.splice(0)) cb(); });
     };

@@ -317,6 +317,18 @@ describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
     assert.deepEqual(lines, Array.from({ length: 400 }, (_, i) => String(i)));
   });
 
+  it('leaks no file descriptors across runs and execs', async () => {
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    await runOutput('warm', ['true']);
+    const before = fds();
+    for (let i = 0; i < 5; i++) {
+      const r = await runOutput('fd', ['sh', '-c', 'echo x']);
+      assert.equal(r.out, 'x\n');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(fds() <= before + 2, `fds ${before} -> ${fds()}`);
+  });
+
   it('detects an OOM kill', async () => {
     const id = newId(f, 'oom');
     await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'x=xxxxxxxxxxxxxxxx; while true; do x=$x$x; done'], {},
