@@ -94,6 +94,7 @@ test('len, index, slice', () => {
   assert.equal(run('{{index .Ports 1}} {{index "abc" 1}}', c), '443 98');
   assert.equal(run('{{slice "abcdef" 1 3}} {{slice .Ports 1}}', c), 'bc [443]');
   execError('{{index .Ports 5}}', c, 'template: :1:2: executing "" at <index .Ports 5>: error calling index: index out of range: 5');
+  assert.equal(run('[{{index .Nope "k"}}][{{index .Config.Cmd "k"}}]', c), '[][]'); // nil map: zero value
   execError('{{len 3}}', c, 'template: :1:2: executing "" at <len 3>: error calling len: len of type int');
 });
 
@@ -131,6 +132,9 @@ test('literals', () => {
 test('define / template / block', () => {
   assert.equal(run('{{define "T"}}[{{.}}]{{end}}{{template "T" .Names}}{{template "T"}}', c), '[web][<no value>]');
   assert.equal(run('{{block "B" .State}}{{.Status}}{{end}}!', c), 'running!');
+  assert.equal(run('{{define "r"}}{{if .}}<{{index . 0}}{{template "r" slice . 1}}>{{end}}{{end}}{{template "r" .Ports}}', c),
+    '<80<443>>');
+  assert.throws(() => run('{{define "r"}}{{template "r"}}{{end}}{{template "r"}}', c), /exceeded maximum template depth/);
   execError('{{template "x"}}', c, 'template: :1:11: executing "" at <{{template "x"}}>: template "x" not defined');
 });
 

@@ -10,7 +10,7 @@ type Final = unknown | typeof MISSING;
 
 const BREAK = Symbol('break');
 const CONTINUE = Symbol('continue');
-const MAX_DEPTH = 100000;
+const MAX_DEPTH = 1000; // Go allows 100000; JS stacks are smaller
 
 export class TemplateExecError extends Error {}
 
@@ -59,7 +59,7 @@ export class Executor {
         const list = this.tmpl.defines.get(node.name);
         if (!list) this.fail(node, `{{template ${JSON.stringify(node.name)}}}`, `template ${JSON.stringify(node.name)} not defined`);
         const newDot = node.pipe ? this.evalPipeline(dot, node.pipe) : undefined;
-        if (++this.depth > MAX_DEPTH) this.fail(node, 'template', 'exceeded maximum template depth (100000)');
+        if (++this.depth > MAX_DEPTH) this.fail(node, 'template', `exceeded maximum template depth (${MAX_DEPTH})`);
         const saved = this.vars;
         this.vars = [{ name: '$', value: newDot }];
         try { this.walkList(newDot, list); } finally { this.vars = saved; this.depth--; }

@@ -74,8 +74,13 @@ function length(v: unknown): number {
 
 function indexFn(item: unknown, ...indices: unknown[]): unknown {
   let cur = item;
-  if ((cur === null || cur === undefined) && indices.length > 0) throw new Error('index of untyped nil');
   for (const ix of indices) {
+    if (cur === null || cur === undefined) {
+      // Treated as a nil map (string key: zero value "") or a nil slice (int key: out of range).
+      if (typeof ix === 'string') { cur = ''; continue; }
+      if (typeof ix === 'number' && isInt(ix)) throw new Error(`index out of range: ${ix}`);
+      throw new Error('index of untyped nil');
+    }
     if (Array.isArray(cur) || typeof cur === 'string') {
       if (typeof ix !== 'number' || !isInt(ix)) {
         throw new Error(`cannot index slice/array with type ${goTypeName(ix)}`);
@@ -93,8 +98,6 @@ function indexFn(item: unknown, ...indices: unknown[]): unknown {
         const vals = Object.values(cur);
         cur = vals.every((x) => typeof x === 'string') ? '' : null;
       }
-    } else if (cur === null || cur === undefined) {
-      throw new Error('index of nil pointer');
     } else {
       throw new Error(`can't index item of type ${goTypeName(cur)}`);
     }
