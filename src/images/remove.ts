@@ -39,7 +39,7 @@ function checkConflict(s: LocalImageService, id: string, mask: number): DeleteCo
     const running = s.runningUsersOf(id);
     if (running.length) return new DeleteConflict(id, true, true, `image is being used by running container ${shortId(running[0])}`);
   }
-  if (mask & SOFT_REFERENCE && s.records.refsOf(id).length > 0) return new DeleteConflict(id, false, false, 'image is referenced in one or more repositories');
+  if (mask & SOFT_REFERENCE && s.records.refsOf(id).length > 0) return new DeleteConflict(id, false, false, 'image is referenced in multiple repositories');
   if (mask & SOFT_STOPPED) {
     const running = new Set(s.runningUsersOf(id));
     const stopped = s.usersOf(id).filter((c) => !running.has(c));
@@ -102,8 +102,6 @@ export function removeImage(s: LocalImageService, ref: string, opts: { force?: b
         records.push({ Untagged: familiarString(parseStored(r.ref)) });
         s.emit('untag', id, id);
       }
-    } else if (refs.length > 1 && !force) {
-      throw new DeleteConflict(id, false, false, 'image is referenced in multiple repositories').error();
     }
     deleteHelper(s, img, records, force, !opts.noprune, quiet);
     return records;

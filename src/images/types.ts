@@ -51,9 +51,16 @@ export interface ImageService {
   containerLayerSize(containerId: string): Promise<{ sizeRw: number; sizeRootFs: number }>;
   /** Directory holding the container's read-write layer (the overlay upperdir). */
   containerLayerDiffDir(containerId: string): string;
+  /** GraphDriver as `docker inspect <container>` shows it: overlay2 with Lower/Merged/Upper/WorkDir. */
+  containerGraphDriver?(containerId: string): Promise<{ Name: string; Data: { LowerDir?: string; MergedDir: string; UpperDir: string; WorkDir: string } }>;
 
-  /** Lets rmi refuse images used by containers: returns ids of containers using the image. */
-  setUsageCheck(fn: (imageId: string) => string[]): void;
+  /**
+   * Lets rmi refuse images used by containers: `fn` returns ids of all containers using the
+   * image; `running` (optional) those of them that run. Docker treats a running user as a
+   * hard conflict (even `rmi -f` refuses) and a stopped one as soft (`-f` overrides);
+   * without `running` every user counts as stopped.
+   */
+  setUsageCheck(fn: (imageId: string) => string[], running?: (imageId: string) => string[]): void;
   /** Removes leftovers of interrupted imports and layer unpacks (called once at start-up). */
   reconcile(): Promise<void>;
 }
