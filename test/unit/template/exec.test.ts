@@ -105,7 +105,7 @@ test('docker functions: json split join title lower upper pad truncate', () => {
   assert.equal(run('{{join .Config.Env ", "}}', c), 'PATH=/usr/bin, LANG=C');
   assert.equal(run('{{join (split "a.b.c" ".") "/"}}', c), 'a/b/c');
   assert.equal(run('{{title "hello wide-world foo_bar"}}', c), 'Hello Wide-World Foo_bar');
-  assert.equal(run('{{lower "MiXed"}} {{upper .Names}}', c), 'mixed WEB');
+  assert.equal(run('{{lower "MiXed"}} {{upper .Names}} {{upper "straße é"}}', c), 'mixed WEB STRAßE É');
   assert.equal(run('[{{pad .Names 2 3}}][{{pad "" 2 3}}]', c), '[  web   ][]');
   assert.equal(run('{{truncate .ID 4}} {{truncate "ab" 5}} {{truncate "abc" 3}}', c), '4c5b ab abc');
   execError('{{upper 3}}', c, 'template: :1:2: executing "" at <upper 3>: wrong type for value; expected string; got int');

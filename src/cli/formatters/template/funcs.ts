@@ -161,7 +161,7 @@ export function goTitle(s: string): string {
   let prev = ' ';
   let out = '';
   for (const ch of s) {
-    out += isSeparator(prev) ? ch.toUpperCase() : ch;
+    out += isSeparator(prev) ? mapRunes(ch, (c) => c.toUpperCase()) : ch;
     prev = ch;
   }
   return out;
@@ -171,6 +171,16 @@ function isSeparator(ch: string): boolean {
   if (c <= 0x7f) return !/[0-9A-Za-z_]/.test(ch);
   if (/[\p{L}\p{Nd}]/u.test(ch)) return false;
   return /\s/u.test(ch);
+}
+
+/** Rune-wise case mapping like Go's strings.ToUpper/ToLower (no multi-rune expansions such as ß -> SS). */
+function mapRunes(s: string, f: (c: string) => string): string {
+  let out = '';
+  for (const ch of s) {
+    const m = f(ch);
+    out += [...m].length === 1 ? m : ch;
+  }
+  return out;
 }
 
 export const BUILTINS: Record<string, FuncDef> = {
@@ -216,8 +226,8 @@ export const DOCKER_FUNCS: Record<string, FuncDef> = {
   },
   join: { fn: (a, sep) => wantStrings(a).join(wantString(sep)), arity: 2 },
   title: { fn: (s) => goTitle(wantString(s)), arity: 1 },
-  lower: { fn: (s) => wantString(s).toLowerCase(), arity: 1 },
-  upper: { fn: (s) => wantString(s).toUpperCase(), arity: 1 },
+  lower: { fn: (s) => mapRunes(wantString(s), (c) => c.toLowerCase()), arity: 1 },
+  upper: { fn: (s) => mapRunes(wantString(s), (c) => c.toUpperCase()), arity: 1 },
   pad: {
     fn: (s, pre, suf) => {
       const str = wantString(s); const a = wantInt(pre); const b = wantInt(suf);
