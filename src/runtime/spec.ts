@@ -36,6 +36,8 @@ export interface SpecInput {
   cwd?: string;
   user: UserSpec;
   terminal: boolean;
+  /** Initial TTY size (docker's HostConfig.ConsoleSize [height, width]); runc sets it on the new pty. */
+  consoleSize?: { height: number; width: number };
   hostname?: string;
   domainname?: string;
   namespaces?: { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode; uts?: 'new' | 'host' };
@@ -128,7 +130,7 @@ export function buildSpec(input: SpecInput): OciSpec {
     ociVersion: '1.0.2',
     process: buildProcess({
       args: input.args, env: input.env, cwd: input.cwd, user: input.user, terminal: input.terminal, caps,
-      noNewPrivileges: input.noNewPrivileges, rlimits: resolveRlimits(input.rlimits), oomScoreAdj: input.oomScoreAdj,
+      consoleSize: input.consoleSize, noNewPrivileges: input.noNewPrivileges, rlimits: resolveRlimits(input.rlimits), oomScoreAdj: input.oomScoreAdj,
     }),
     root: { path: input.rootfs, readonly: input.readonlyRootfs === true },
     hostname: ns.uts === 'host' ? undefined : input.hostname,
@@ -143,7 +145,7 @@ export function buildSpec(input: SpecInput): OciSpec {
 
 interface ProcessInput {
   args: string[]; env: string[]; cwd?: string; user: UserSpec; terminal: boolean; caps: string[];
-  noNewPrivileges?: boolean; rlimits?: Rlimit[]; oomScoreAdj?: number;
+  consoleSize?: { height: number; width: number }; noNewPrivileges?: boolean; rlimits?: Rlimit[]; oomScoreAdj?: number;
 }
 
 function buildProcess(p: ProcessInput): OciProcess {
@@ -167,6 +169,9 @@ function buildProcess(p: ProcessInput): OciProcess {
     },
     noNewPrivileges: p.noNewPrivileges === true,
   };
+  if (p.terminal && p.consoleSize && p.consoleSize.height > 0 && p.consoleSize.width > 0) {
+    process.consoleSize = { height: Math.trunc(p.consoleSize.height), width: Math.trunc(p.consoleSize.width) };
+  }
   if (p.rlimits?.length) process.rlimits = p.rlimits.map((r) => ({ ...r }));
   if (p.oomScoreAdj !== undefined) process.oomScoreAdj = p.oomScoreAdj;
   return process;
@@ -178,6 +183,7 @@ export interface ExecInput {
   cwd?: string;
   user: UserSpec;
   terminal: boolean;
+  consoleSize?: { height: number; width: number };
   privileged?: boolean;
   /** The container's own process caps are reused unless privileged. */
   containerSpec: OciSpec;
@@ -195,7 +201,7 @@ export function buildExecProcess(input: ExecInput): OciProcess {
     : [...(base.capabilities?.bounding ?? [])];
   const proc = buildProcess({
     args: input.args, env: input.env, cwd: input.cwd ?? base.cwd, user: input.user, terminal: input.terminal, caps,
-    noNewPrivileges: base.noNewPrivileges, rlimits: base.rlimits,
+    consoleSize: input.consoleSize, noNewPrivileges: base.noNewPrivileges, rlimits: base.rlimits,
   });
   if (base.apparmorProfile) proc.apparmorProfile = base.apparmorProfile;
   if (base.selinuxLabel) proc.selinuxLabel = base.selinuxLabel;

@@ -111,6 +111,17 @@ describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
     assert.equal(c.stderr(), '');
   });
 
+  it('sets the initial tty size from the spec (consoleSize)', async () => {
+    const id = newId(f, 'csz');
+    await f.runtime.create(containerOpts(f, id, ['stty', 'size'], { tty: true }, { consoleSize: { height: 27, width: 81 } }));
+    const c = collect(await f.runtime.attach(id, bundleOf(f, id)));
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    assert.equal(await exited, 0);
+    await c.ended;
+    assert.equal(c.stdout(), '27 81\r\n');
+  });
+
   describe('exec and signals in a running container', () => {
     let id: string;
     let exited: Promise<number>;
@@ -159,6 +170,17 @@ describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
       assert.equal(await h.wait(), 0);
       await c.ended;
       assert.match(c.stdout(), /33 77\r\n/);
+    });
+
+    it('execs with an initial tty size (consoleSize)', async () => {
+      const o = execOpts('6', ['stty', 'size'], { tty: true });
+      o.process = buildExecProcess({ args: ['stty', 'size'], env: ['PATH=/bin'], user: { uid: 0, gid: 0 }, terminal: true, consoleSize: { height: 22, width: 66 },
+        containerSpec: JSON.parse(fs.readFileSync(path.join(bundleOf(f, id), 'config.json'), 'utf8')) });
+      const h = await f.runtime.exec(id, bundleOf(f, id), o);
+      const c = collect(h.attach!);
+      assert.equal(await h.wait(), 0);
+      await c.ended;
+      assert.equal(c.stdout(), '22 66\r\n');
     });
 
     it('runs a detached exec', async () => {
