@@ -14,11 +14,13 @@ import { writeCtl } from './conmon-io';
  *   bare "2\n" is rejected with "Failed to sscanf message"): conmon fsyncs, closes and reopens the
  *   log the same way (new empty file renamed into place).
  *
- * So the daemon rotates: when `<log>` reaches max-size it renames log.(n-1) -> log.n ... and
- * log -> log.1, then asks conmon to reopen. conmon keeps writing into the renamed file until it
- * reopens, so no line is lost, and each file stays a sequence of whole records. The check runs on
- * inotify events for the directory (throttled), so a file can pass max-size by what the container
- * writes between two checks (milliseconds of output). While berthd is down nothing rotates; the
+ * So the daemon rotates: when `<log>` reaches max-size it renames it aside, asks conmon to reopen
+ * and waits until the new `<log>` appears (conmon has closed the old file by then), then files the
+ * old one as log.1, shifting log.1 -> log.2 ... and dropping what passes max-file. No line is lost
+ * in the hand-over. The check runs on inotify events for the log's directory (throttled), so a
+ * burst can push the live file past max-size before the check runs; such a file is cut at record
+ * boundaries into max-size pieces while it is filed, so the files on disk end up as json-file's
+ * would: at most max-file files of about max-size each. While berthd is down nothing rotates; the
  * rotation resumes when berthd starts again (RuncConmonRuntime.init).
  */
 export interface RotationTarget { id: string; logPath: string; ctlPath: string; maxSize: number; maxFiles: number }
@@ -72,9 +74,7 @@ export class LogRotator {
       let size: number;
       try { size = (await fs.promises.stat(e.t.logPath)).size; } catch { return false; }
       if (size < e.t.maxSize) return false;
-      await rotateFiles(e.t.logPath, e.t.maxFiles);
-      const ok = await writeCtl(e.t.ctlPath, '2 0 0\n');
-      if (!ok) this.remove(id); // conmon is gone: nothing writes this log any more
+      if (!(await rotate(e.t))) this.remove(id); // conmon is gone: nothing writes this log any more
       return true;
     } catch (err) {
       this.log?.(`log rotation for ${id} failed: ${String(err)}`);
@@ -86,17 +86,65 @@ export class LogRotator {
   }
 }
 
-/** log.(n-1) -> log.n, ..., log -> log.1; with maxFiles <= 1 the live file is just dropped. */
-export async function rotateFiles(logPath: string, maxFiles: number): Promise<void> {
-  if (maxFiles <= 1) {
-    await fs.promises.rm(logPath, { force: true });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Hands the live file over to conmon's reopen, then files it (split if oversized) as log.1.
+ * Returns false when conmon did not answer (it is gone).
+ */
+export async function rotate(t: RotationTarget): Promise<boolean> {
+  const aside = `${t.logPath}.rotating`;
+  await fs.promises.rename(t.logPath, aside);
+  const alive = await writeCtl(t.ctlPath, '2 0 0\n');
+  if (alive) {
+    for (let i = 0; i < 200 && !fs.existsSync(t.logPath); i++) await sleep(5);
+  }
+  await fileRotated(t, aside);
+  return alive;
+}
+
+async function fileRotated(t: RotationTarget, aside: string): Promise<void> {
+  if (t.maxFiles <= 1) { await fs.promises.rm(aside, { force: true }); return; }
+  const pieces = await splitRecords(aside, t.maxSize);
+  const keep = pieces.slice(-(t.maxFiles - 1));
+  await shiftRotated(t.logPath, t.maxFiles, keep.length);
+  if (pieces.length === 1) {
+    await fs.promises.rename(aside, `${t.logPath}.1`);
     return;
   }
-  await fs.promises.rm(`${logPath}.${maxFiles - 1}`, { force: true });
-  for (let i = maxFiles - 2; i >= 1; i--) {
-    await fs.promises.rename(`${logPath}.${i}`, `${logPath}.${i + 1}`).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-    });
+  for (let i = 0; i < keep.length; i++) {
+    const target = `${t.logPath}.${keep.length - i}`;
+    await fs.promises.writeFile(`${target}.tmp`, keep[i]);
+    await fs.promises.rename(`${target}.tmp`, target);
   }
-  await fs.promises.rename(logPath, `${logPath}.1`);
+  await fs.promises.rm(aside, { force: true });
+}
+
+/** The file cut at line boundaries into pieces of at most maxSize bytes (a longer line stays whole). */
+export async function splitRecords(file: string, maxSize: number): Promise<Buffer[]> {
+  const st = await fs.promises.stat(file);
+  if (st.size <= maxSize) return [Buffer.alloc(0)]; // one piece: filed by rename, not rewritten
+  const data = await fs.promises.readFile(file);
+  const pieces: Buffer[] = [];
+  let start = 0;
+  while (start < data.length) {
+    let end = Math.min(start + maxSize, data.length);
+    if (end < data.length) {
+      const nl = data.lastIndexOf(0x0a, end - 1);
+      end = nl >= start ? nl + 1 : data.indexOf(0x0a, end) + 1 || data.length;
+    }
+    pieces.push(data.subarray(start, end));
+    start = end;
+  }
+  return pieces;
+}
+
+/** log.i -> log.(i+by) for the files that still fit under max-file; the rest are removed. */
+export async function shiftRotated(logPath: string, maxFiles: number, by: number): Promise<void> {
+  for (let i = maxFiles - 1; i >= 1; i--) {
+    const from = `${logPath}.${i}`;
+    const to = i + by <= maxFiles - 1 ? `${logPath}.${i + by}` : null;
+    const op = to ? fs.promises.rename(from, to) : fs.promises.rm(from, { force: true });
+    await op.catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err; });
+  }
 }

@@ -351,6 +351,24 @@ describe('runc + conmon runtime', { skip: !asRoot && 'needs root' }, () => {
     assert.ok(fds() <= before + 2, `fds ${before} -> ${fds()}`);
   });
 
+  it('keeps a burst within max-file files of about max-size, newest lines intact', async () => {
+    const id = newId(f, 'burst');
+    await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'i=0; while [ $i -lt 3000 ]; do echo "line $i xxxxxxxxxxxxxxxxxxxx"; i=$((i+1)); done; sleep 0.3'],
+      { logMaxSize: 10_000, logMaxFiles: 3 }));
+    const exited = waitExit(f.runtime, id);
+    await f.runtime.start(id);
+    await exited;
+    const logPath = path.join(bundleOf(f, id), 'ctr.log');
+    const files = logFiles(logPath, 3).filter((p) => fs.existsSync(p));
+    assert.ok(files.length <= 3);
+    for (const p of files.slice(0, -1)) assert.ok(fs.statSync(p).size <= 10_000, `${p}: ${fs.statSync(p).size}`);
+    const nums: number[] = [];
+    for await (const e of readLogs(files)) nums.push(Number(e.data.toString().split(' ')[1]));
+    assert.equal(nums[nums.length - 1], 2999);
+    assert.deepEqual(nums, Array.from({ length: nums.length }, (_, i) => 3000 - nums.length + i));
+    assert.ok(nums.length < 1000, `kept ${nums.length} lines`);
+  });
+
   it('detects an OOM kill', async () => {
     const id = newId(f, 'oom');
     await f.runtime.create(containerOpts(f, id, ['sh', '-c', 'x=xxxxxxxxxxxxxxxx; while true; do x=$x$x; done'], {},

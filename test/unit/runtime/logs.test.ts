@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { logFiles, parseLogLine, parseLogTime, readLogs, LogEntry, ReadLogsOptions } from '../../../src/runtime/logs';
-import { rotateFiles } from '../../../src/runtime/logrotate';
+import { rotate, shiftRotated, splitRecords } from '../../../src/runtime/logrotate';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-logs-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -69,8 +69,8 @@ describe('readLogs', () => {
     assert.deepEqual(logFiles(live, 5), [`${live}.2`, `${live}.1`, live]);
     assert.deepEqual(text(await collect(logFiles(live, 5))), ['o:a\n', 'o:b\n', 'o:c\n']);
     assert.deepEqual(text(await collect([path.join(dir, 'none'), live])), ['o:c\n']);
-    await rotateFiles(live, 3);
-    assert.deepEqual(fs.existsSync(live), false);
+    await shiftRotated(live, 3, 1); // what a rotation does before filing the live file as .1
+    fs.renameSync(live, `${live}.1`);
     assert.deepEqual(text(await collect(logFiles(live, 3))), ['o:b\n', 'o:c\n']);
   });
   it('follows appended lines and a rotation, ending when finished', async () => {
@@ -103,5 +103,25 @@ describe('readLogs', () => {
     ac.abort();
     await reader;
     assert.deepEqual(got, ['x\n']);
+  });
+});
+
+describe('log rotation', () => {
+  it('splits an oversized file at record boundaries', async () => {
+    const p = file('aaaa\nbbbb\ncccccccccccc\ndd\n');
+    const pieces = (await splitRecords(p, 10)).map((b) => b.toString());
+    assert.deepEqual(pieces, ['aaaa\nbbbb\n', 'cccccccccccc\n', 'dd\n']);
+    assert.equal((await splitRecords(file('small\n'), 10)).length, 1);
+  });
+  it('files an oversized live file as max-file pieces, newest as .1, without a conmon', async () => {
+    const live = path.join(dir, 'burst.log');
+    fs.writeFileSync(`${live}.1`, `${T(1)} stdout F old\n`);
+    fs.writeFileSync(live, Array.from({ length: 30 }, (_, i) => `${T(2)} stdout F l${String(i).padStart(2, '0')}\n`).join(''));
+    const recLen = `${T(2)} stdout F l00\n`.length;
+    const alive = await rotate({ id: 'x', logPath: live, ctlPath: path.join(dir, 'no-ctl'), maxSize: recLen * 4, maxFiles: 3 });
+    assert.equal(alive, false);
+    assert.deepEqual(logFiles(live, 3).filter((p) => fs.existsSync(p)), [`${live}.2`, `${live}.1`]);
+    assert.deepEqual(text(await collect(logFiles(live, 3))), ['o:l24\n', 'o:l25\n', 'o:l26\n', 'o:l27\n', 'o:l28\n', 'o:l29\n']);
+    for (const p of [`${live}.1`, `${live}.2`]) assert.ok(fs.statSync(p).size <= recLen * 4);
   });
 });
