@@ -18,6 +18,8 @@ CONCURRENCY=${TEST_CONCURRENCY:-1}
 REPORTER=${TEST_REPORTER:-spec}
 failed=()
 summary=""
+total_pass=0
+total_fail=0
 for suite in $SUITES; do
   dir="dist/test/$suite"
   if [ ! -d "$dir" ] || [ -z "$(find "$dir" -name '*.test.js' -print -quit)" ]; then
@@ -31,6 +33,8 @@ for suite in $SUITES; do
   pass=$(grep -E '^ℹ pass [0-9]+' "$log" | tail -1 | awk '{print $3}')
   fail=$(grep -E '^ℹ fail [0-9]+' "$log" | tail -1 | awk '{print $3}')
   rm -f "$log"
+  total_pass=$((total_pass + ${pass:-0}))
+  total_fail=$((total_fail + ${fail:-0}))
   summary+=$(printf '%-12s pass %s, fail %s, exit %s' "$suite" "${pass:-?}" "${fail:-?}" "$rc")$'\n'
   [ "$rc" -ne 0 ] && failed+=("$suite")
 done
@@ -38,6 +42,7 @@ done
 echo
 echo "== summary"
 printf '%s' "$summary"
+echo "total: $total_pass passed, $total_fail failed"
 if [ "${#failed[@]}" -gt 0 ]; then
   echo "FAILED: ${failed[*]}"
   exit 1
