@@ -114,7 +114,7 @@ async function fileRotated(t: RotationTarget, aside: string): Promise<void> {
   }
   for (let i = 0; i < keep.length; i++) {
     const target = `${t.logPath}.${keep.length - i}`;
-    await fs.promises.writeFile(`${target}.tmp`, keep[i]);
+    await fs.promises.writeFile(`${target}.tmp`, keep[i], { mode: 0o600 });
     await fs.promises.rename(`${target}.tmp`, target);
   }
   await fs.promises.rm(aside, { force: true });
