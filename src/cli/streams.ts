@@ -4,6 +4,7 @@
  * proxy (default ctrl-p ctrl-q), stdin EOF passed on as a half-close, output demultiplexed
  * into stdout/stderr when there is no TTY, and terminal resizes passed to the daemon.
  */
+import { spawnSync } from 'node:child_process';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import { demuxStream } from '../client';
 
@@ -86,6 +87,9 @@ export interface StreamOptions {
 export function withRawTerminal(stdin: TerminalIn | undefined, on: boolean): () => void {
   if (!on || !stdin?.isTTY || !stdin.setRawMode) return () => undefined;
   stdin.setRawMode(true);
+  // libuv's raw mode keeps output post-processing (ONLCR); docker's raw terminal does not,
+  // so the container's own \r\n would become \r\r\n. libuv restores the saved termios on exit.
+  spawnSync('stty', ['-opost'], { stdio: ['inherit', 'ignore', 'ignore'] });
   let restored = false;
   const restore = () => {
     if (restored) return;
@@ -160,14 +164,18 @@ export function streamAttached(o: StreamOptions): Promise<{ detached: boolean }>
 }
 
 /** Send the terminal size now and on every SIGWINCH; returns a function that stops it. */
-export function monitorTtySize(out: TerminalOut, resize: (h: number, w: number) => Promise<void>): () => void {
+export function monitorTtySize(out: TerminalOut, resize: (h: number, w: number) => Promise<void>, forceRedraw = false): () => void {
   if (!out.isTTY) return () => undefined;
   const send = () => {
     const h = out.rows ?? 0;
     const w = out.columns ?? 0;
-    if (h && w) resize(h, w).catch(() => undefined);
+    if (h && w) return resize(h, w).catch(() => undefined);
+    return Promise.resolve();
   };
-  send();
+  if (forceRedraw && out.rows && out.columns) {
+    // as docker attach does: one size off first, so that the shell redraws its prompt
+    resize(out.rows + 1, out.columns + 1).catch(() => undefined).then(send);
+  } else send();
   process.on('SIGWINCH', send);
   return () => process.off('SIGWINCH', send);
 }

@@ -79,6 +79,7 @@ export function containerContext(c: ContainerSummary, trunc: boolean, now = Date
     Mounts: (c.Mounts ?? []).map((m) => (m.Name ? (trunc ? ellipsis(m.Name, 15) : m.Name) : m.Source ?? '')).join(','),
     Networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort().join(','),
     LocalVolumes: String((c.Mounts ?? []).filter((m) => m.Type === 'volume').length),
+    Platform: null,
     Label: (name: string) => (c.Labels ?? {})[name] ?? '',
   };
 }

@@ -24,7 +24,7 @@ export const attach: CommandDef = {
     const detachKeys = String(v['detach-keys'] ?? '');
     const wait = await client.containerWaitBegin(c.Id, 'not-running');
     const h = await client.containerAttach(c.Id, { stdin: withStdin, stdout: true, stderr: true, detachKeys: detachKeys || undefined });
-    const stopResize = tty ? monitorTtySize(ctx.stdout, (hh, w) => client.containerResize(c.Id, hh, w)) : () => undefined;
+    const stopResize = tty ? monitorTtySize(ctx.stdout, (hh, w) => client.containerResize(c.Id, hh, w), true) : () => undefined;
     const stopSignals = !tty && v['sig-proxy'] !== false ? forwardSignals((sig) => client.containerKill(c.Id, sig)) : () => undefined;
     try {
       const { detached } = await streamAttached({

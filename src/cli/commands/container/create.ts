@@ -1,5 +1,5 @@
 import type { CommandDef } from '../../command';
-import { buildCreateRequest } from './createbody';
+import { buildRequest } from './createbody';
 import { CREATE_FLAGS } from './runflags';
 import { createContainer } from './runflow';
 
@@ -13,7 +13,7 @@ export const create: CommandDef = {
   interspersed: false,
   listHelp: true,
   async run(ctx, v, args, changed) {
-    const req = buildCreateRequest(v, args, changed);
+    const req = buildRequest('create', v, args, changed);
     const id = await createContainer(ctx, req, 'create', !!v.quiet);
     ctx.stdout.write(`${id}\n`);
   },

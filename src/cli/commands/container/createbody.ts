@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ContainerCreateBody, HealthConfig, HostConfig, Mount } from '../../../api/types';
+import { PROG, StatusError } from '../../command';
 import { UsageError, type FlagValues } from '../../flags';
 import { parseGoDuration, ramInBytes } from '../../formatters/units';
 import {
@@ -262,6 +263,21 @@ export function buildCreateRequest(v: FlagValues, args: string[], changed: Set<s
     NetworkingConfig: { EndpointsConfig: endpoints as never },
   };
   return { body, name: str(v, 'name') || undefined, platform: str(v, 'platform') || undefined, pull: pull as CreateRequest['pull'] };
+}
+
+/**
+ * buildCreateRequest for a command: errors of flag values keep pflag's usage shape, the
+ * others are printed as docker's run/create print them (`berth: ...`, exit 125).
+ */
+export function buildRequest(verb: string, v: FlagValues, args: string[], changed: Set<string>): CreateRequest {
+  try {
+    return buildCreateRequest(v, args, changed);
+  } catch (e) {
+    if (e instanceof UsageError && !e.message.startsWith('invalid argument "')) {
+      throw new StatusError(125, `${PROG}: ${e.message}\n\nRun '${PROG} ${verb} --help' for more information`);
+    }
+    throw e;
+  }
 }
 
 /** What `docker run -d` changes: nothing is attached and stdin is not closed after one attach. */

@@ -1,6 +1,6 @@
 import { StatusError, type CommandDef } from '../../command';
 import { parseFlags } from '../../flags';
-import { buildCreateRequest, detachBody } from './createbody';
+import { buildCreateRequest, buildRequest, detachBody } from './createbody';
 import { CREATE_FLAGS, RUN_ONLY_FLAGS } from './runflags';
 import { runContainer } from './runflow';
 
@@ -15,9 +15,9 @@ export const run: CommandDef = {
   listHelp: true,
   async run(ctx, v, args, changed) {
     if (v.detach && (v.attach as string[]).length) {
-      throw new StatusError(125, "berth: conflicting options: cannot specify both --attach and --detach\n\nRun 'berth run --help' for more information");
+      throw new StatusError(1, 'conflicting options: cannot specify both --attach and --detach');
     }
-    const req = buildCreateRequest(v, args, changed);
+    const req = buildRequest('run', v, args, changed);
     if (v.detach) detachBody(req.body);
     return runContainer(ctx, req, { detach: !!v.detach, detachKeys: String(v['detach-keys'] ?? ''), sigProxy: v['sig-proxy'] !== false }, !!v.quiet);
   },
