@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody } from '../api/types';
 import { resolveHost } from './host';
-import { Transport, jsonStream, readAll, type Hijacked, type PingResult, type Query } from './transport';
+import { Transport, jsonStream, readAll, textLines, type Hijacked, type PingResult, type Query } from './transport';
 import type {
   ContainerInspect, ContainerPruneReport, ContainerSummary, CreateResponse, EventMessage, ExecCreateOptions,
   ExecInspect, HistoryItem, ImageDeleteItem, ImageInspect, ImageSummary, JSONMessage, SystemInfo, VersionInfo,
@@ -29,6 +29,20 @@ export function encodeFilters(filters?: Filters): string | undefined {
 }
 
 const enc = encodeURIComponent;
+
+/**
+ * An event as streamed, plus (not enumerable, so JSON.stringify leaves them out) the line
+ * the daemon sent and `timeNano` without the rounding of a JS number.
+ */
+export type StreamedEvent = EventMessage & { readonly raw: string; readonly timeNanoExact?: bigint };
+
+export function parseEvent(line: string): StreamedEvent {
+  const m = JSON.parse(line) as EventMessage;
+  const nano = /"timeNano":\s*(\d+)/.exec(line);
+  Object.defineProperty(m, 'raw', { value: line, enumerable: false });
+  Object.defineProperty(m, 'timeNanoExact', { value: nano ? BigInt(nano[1]) : undefined, enumerable: false });
+  return m as StreamedEvent;
+}
 
 export interface EventsOptions { since?: string; until?: string; filters?: Filters }
 export interface StopOptions { signal?: string; timeout?: number }
@@ -71,7 +85,7 @@ export class EngineClient {
   }
 
   /** Stream events; stop with `close()` (or by breaking out of the loop). */
-  async events(opts: EventsOptions = {}): Promise<{ messages: AsyncGenerator<EventMessage>; close: () => void }> {
+  async events(opts: EventsOptions = {}): Promise<{ messages: AsyncGenerator<StreamedEvent>; close: () => void }> {
     const ac = new AbortController();
     const res = await this.transport.request({
       method: 'GET', path: '/events', signal: ac.signal,
@@ -80,7 +94,7 @@ export class EngineClient {
     const close = () => { res.destroy(); };
     const messages = (async function* () {
       try {
-        for await (const m of jsonStream<EventMessage>(res)) yield m;
+        for await (const line of textLines(res)) yield parseEvent(line);
       } catch (e) {
         if (!res.destroyed) throw e;
       }

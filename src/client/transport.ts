@@ -212,6 +212,21 @@ export function readAll(stream: Readable): Promise<Buffer> {
   });
 }
 
+/** Non-empty lines of a text stream. */
+export async function* textLines(stream: Readable): AsyncGenerator<string> {
+  let buf = '';
+  for await (const chunk of stream) {
+    buf += (chunk as Buffer).toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (line) yield line;
+    }
+  }
+  if (buf.trim()) yield buf.trim();
+}
+
 /** Parse a stream of JSON values (newline-separated or simply concatenated). */
 export async function* jsonStream<T>(stream: Readable): AsyncGenerator<T> {
   let buf = '';

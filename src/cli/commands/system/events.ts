@@ -1,6 +1,6 @@
-import type { EventMessage } from '../../../client';
+import type { EventMessage, StreamedEvent } from '../../../client';
 import { FORMAT_USAGE_PLAIN, parseFilterFlags, stringList, type CommandDef } from '../../command';
-import { executeTemplate, formatKind, goJson } from '../../formatters/table';
+import { executeTemplate, formatKind } from '../../formatters/table';
 import { getTimestamp } from '../../formatters/units';
 
 /** Go's `2006-01-02T15:04:05.000000000Z07:00` in UTC, from nanoseconds since the epoch. */
@@ -12,9 +12,10 @@ export function rfc3339NanoFixed(timeNano: bigint): string {
 }
 
 /** The line `docker events` prints for one event without --format. */
-export function formatEvent(m: EventMessage): string {
+export function formatEvent(m: EventMessage & { timeNanoExact?: bigint }): string {
   let line = '';
-  if (m.timeNano) line += `${rfc3339NanoFixed(BigInt(m.timeNano))} `;
+  if (m.timeNanoExact) line += `${rfc3339NanoFixed(m.timeNanoExact)} `;
+  else if (m.timeNano) line += `${rfc3339NanoFixed(BigInt(Math.round(m.timeNano)))} `;
   else if (m.time) line += `${rfc3339NanoFixed(BigInt(m.time) * 1_000_000_000n)} `;
   line += `${m.Type} ${m.Action} ${m.Actor?.ID ?? ''}`;
   const attrs = m.Actor?.Attributes ?? {};
@@ -49,7 +50,7 @@ export const events: CommandDef = {
     try {
       for await (const m of stream.messages) {
         if (!format) ctx.stdout.write(formatEvent(m));
-        else if (formatKind(format) === 'json') ctx.stdout.write(`${goJson(m)}\n`);
+        else if (formatKind(format) === 'json') ctx.stdout.write(`${(m as StreamedEvent).raw ?? JSON.stringify(m)}\n`);
         else ctx.stdout.write(`${executeTemplate(format, m)}\n`);
       }
     } finally {
