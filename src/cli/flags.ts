@@ -182,7 +182,12 @@ function defaultSuffix(spec: FlagSpec): string {
   return ` (default ${String(d)})`;
 }
 
-export function flagUsages(specs: FlagSpec[], width = 80): string {
+/** docker wraps flag help at the terminal width minus one (80 without a terminal). */
+export function helpWidth(): number {
+  return (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 80) - 1;
+}
+
+export function flagUsages(specs: FlagSpec[], width = helpWidth()): string {
   const rows: { left: string; usage: string }[] = [];
   let maxlen = 0;
   const sorted = [...specs].filter((s) => !s.hidden).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

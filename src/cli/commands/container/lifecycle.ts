@@ -1,6 +1,7 @@
 /** The container verbs that act on each named container in turn, printing each name. */
 import { ApiError } from '../../../client';
 import { parseFilterFlags, StatusError, stringList, type CliContext, type CommandDef } from '../../command';
+import type { FlagValues } from '../../flags';
 import { humanSize } from '../../formatters/units';
 
 /** Run `fn` for each name; errors go to stderr one per line, and the exit code becomes 1. */
@@ -17,7 +18,15 @@ export async function eachContainer(ctx: CliContext, names: string[], fn: (name:
   return failed ? 1 : 0;
 }
 
-const timeFlag = { name: 'time', short: 't', kind: 'int' as const, usage: 'Seconds to wait before killing the container' };
+const timeFlags = [
+  { name: 'timeout', short: 't', kind: 'int' as const, usage: 'Seconds to wait before killing the container' },
+  { name: 'time', kind: 'int' as const, usage: 'Seconds to wait before killing the container (deprecated: use --timeout)', hidden: true },
+];
+
+function stopOptions(v: FlagValues, changed: Set<string>): { signal?: string; timeout?: number } {
+  const timeout = changed.has('timeout') ? Number(v.timeout) : changed.has('time') ? Number(v.time) : undefined;
+  return { signal: String(v.signal ?? '') || undefined, timeout };
+}
 const signalFlag = { name: 'signal', short: 's', kind: 'string' as const, usage: 'Signal to send to the container' };
 
 export const stop: CommandDef = {
@@ -25,10 +34,10 @@ export const stop: CommandDef = {
   aliases: ['stop'],
   use: 'stop [OPTIONS] CONTAINER [CONTAINER...]',
   short: 'Stop one or more running containers',
-  flags: [signalFlag, timeFlag],
+  flags: [signalFlag, ...timeFlags],
   args: { min: 1 },
   async run(ctx, v, names, changed) {
-    const opts = { signal: String(v.signal ?? '') || undefined, timeout: changed.has('time') ? Number(v.time) : undefined };
+    const opts = stopOptions(v, changed);
     return eachContainer(ctx, names, async (n) => {
       await ctx.client().containerStop(n, opts);
       ctx.stdout.write(`${n}\n`);
@@ -43,7 +52,7 @@ export const restart: CommandDef = {
   use: 'restart [OPTIONS] CONTAINER [CONTAINER...]',
   short: 'Restart one or more containers',
   async run(ctx, v, names, changed) {
-    const opts = { signal: String(v.signal ?? '') || undefined, timeout: changed.has('time') ? Number(v.time) : undefined };
+    const opts = stopOptions(v, changed);
     return eachContainer(ctx, names, async (n) => {
       await ctx.client().containerRestart(n, opts);
       ctx.stdout.write(`${n}\n`);

@@ -75,8 +75,8 @@ export function renderServerInfo(i: SystemInfo): string {
 }
 
 export const info: CommandDef = {
-  path: 'info',
-  aliases: ['system info'],
+  path: 'system info',
+  aliases: ['info'],
   use: 'info [OPTIONS]',
   short: 'Display system-wide information',
   flags: [{ name: 'format', short: 'f', kind: 'string', usage: FORMAT_USAGE_PLAIN }],

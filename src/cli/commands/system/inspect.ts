@@ -53,7 +53,7 @@ const formatFlag = { name: 'format', short: 'f', kind: 'string' as const, usage:
 export const inspect: CommandDef = {
   path: 'inspect',
   use: 'inspect [OPTIONS] NAME|ID [NAME|ID...]',
-  short: 'Return low-level information on Docker objects',
+  short: 'Return low-level information on Berth objects',
   flags: [
     formatFlag,
     { name: 'size', short: 's', kind: 'bool', usage: 'Display total file sizes if the type is container' },

@@ -63,9 +63,8 @@ export function renderVersion(c: ClientVersion, s: VersionInfo | undefined): str
 
 export const version: CommandDef = {
   path: 'version',
-  aliases: ['system version'],
   use: 'version [OPTIONS]',
-  short: 'Show the Docker version information',
+  short: 'Show the Berth version information',
   flags: [{ name: 'format', short: 'f', kind: 'string', usage: FORMAT_USAGE_PLAIN }],
   args: { min: 0, max: 0 },
   async run(ctx, v) {
