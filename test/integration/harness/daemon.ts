@@ -174,7 +174,30 @@ export class TestDaemon {
   async restart(): Promise<void> {
     await this.terminate();
     fs.rmSync(this.socket, { force: true });
+    if (this.target === 'docker') this.forgetDeadContainerd();
     await this.launch();
+  }
+
+  /**
+   * dockerd's own containerd dies with a killed dockerd (parent-death signal), but in a
+   * sandbox whose PID 1 does not reap it stays a zombie; dockerd then trusts its pidfile
+   * and waits forever for a containerd that will never answer.
+   */
+  private forgetDeadContainerd(): void {
+    const pidfile = path.join(this.execRoot, 'containerd', 'containerd.pid');
+    let pid = 0;
+    try {
+      pid = Number(fs.readFileSync(pidfile, 'utf8').trim());
+    } catch {
+      return;
+    }
+    let state = '';
+    try {
+      state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').charAt(0);
+    } catch {
+      /* gone */
+    }
+    if (!pid || state === '' || state === 'Z') fs.rmSync(pidfile, { force: true });
   }
 
   /** Stops the daemon and removes everything it left: containers, processes, mounts, netns, dirs. */
