@@ -104,8 +104,7 @@ class Joiner {
 /** Reads complete lines from an fd from the current offset, remembering a trailing fragment. */
 class LineReader {
   private rest: Buffer = Buffer.alloc(0);
-  private pos = 0;
-  constructor(readonly fd: number) {}
+  constructor(readonly fd: number, private pos = 0) {}
   read(): Buffer[] {
     const lines: Buffer[] = [];
     const buf = Buffer.allocUnsafe(64 * 1024);
@@ -148,30 +147,125 @@ export async function* readLogs(paths: readonly string[], opts: ReadLogsOptions 
     (e.stream === 'stdout' ? wantStdout : wantStderr);
 
   const joiner = new Joiner();
-  const initial: LogEntry[] = [];
+  // With a tail, start just after the (N+1)-th complete line from the end instead of reading
+  // everything; a ring of N entries then makes the count exact (partial lines, interleaving).
+  const start = tail === 'all' ? { index: 0, offset: 0 } : tailStart(paths, tail + 1);
+  const ring: LogEntry[] = [];
   let live: { path: string; reader: LineReader; ino: number } | null = null;
-  for (let i = 0; i < paths.length; i++) {
+  let handedOff = false;
+  try {
+    for (let i = start.index; i < paths.length; i++) {
+      const fd = openOrNull(paths[i]);
+      if (fd === null) continue;
+      const reader = new LineReader(fd, i === start.index ? start.offset : 0);
+      // The live file stays open for follow: `live` owns it from here on.
+      if (i === paths.length - 1 && opts.follow) live = { path: paths[i], reader, ino: fs.fstatSync(fd).ino };
+      try {
+        for (const line of reader.read()) {
+          const r = parseLogLine(line);
+          const e = r && joiner.push(r);
+          if (!e) continue;
+          if (tail === 'all') { if (pass(e)) yield e; continue; }
+          ring.push(e);
+          if (ring.length > tail) ring.shift();
+        }
+      } finally {
+        if (live?.reader !== reader) fs.closeSync(fd);
+      }
+      if (opts.signal?.aborted) return;
+    }
+    if (!opts.follow) {
+      for (const e of joiner.flush()) {
+        if (tail === 'all') { if (pass(e)) yield e; continue; }
+        ring.push(e);
+        if (ring.length > tail) ring.shift();
+      }
+    }
+    for (const e of ring) if (pass(e)) yield e;
+    if (!opts.follow || opts.signal?.aborted) return;
+    handedOff = true;
+  } finally {
+    if (live && !handedOff) fs.closeSync(live.reader.fd);
+  }
+  yield* follow(paths[paths.length - 1], live, joiner, pass, opts, untilNs);
+}
+
+/** Stream and tag of a k8s-file line, cheaply. */
+function recordKind(line: Buffer): { stream: number; full: boolean } | null {
+  const s1 = line.indexOf(0x20);
+  const s2 = s1 < 0 ? -1 : line.indexOf(0x20, s1 + 1);
+  if (s2 < 0) return null;
+  return { stream: line[s1 + 4], full: line[s2 + 1] === 0x46 }; // 'o' of stdout / 'e' of stderr
+}
+
+const PENDING_SCAN_LIMIT = 1 << 20;
+
+/**
+ * Where to start reading so that the last `need` - 1 complete records (and the partial
+ * fragments that lead into them) follow, scanning the files backwards in chunks instead of
+ * reading them whole. Fragments of a line still open at the boundary (a "P" record of one
+ * stream with no "F" of that stream after it before the boundary) are included by scanning
+ * on until both streams are seen complete, within 1 MiB and the same file.
+ */
+export function tailStart(paths: readonly string[], need: number): { index: number; offset: number } {
+  for (let i = paths.length - 1; i >= 0; i--) {
     const fd = openOrNull(paths[i]);
     if (fd === null) continue;
-    const reader = new LineReader(fd);
-    for (const line of reader.read()) {
-      const r = parseLogLine(line);
-      const e = r && joiner.push(r);
-      if (!e) continue;
-      initial.push(e);
-      if (tail !== 'all' && initial.length > tail) initial.shift();
+    try {
+      let boundary = -1;
+      let earliestPending = -1;
+      const closed = new Set<number>();
+      for (const { line, start, end } of linesBackward(fd)) {
+        const k = recordKind(line);
+        if (!k) continue;
+        if (boundary < 0) {
+          if (k.full && --need === 0) { boundary = end; closed.add(k.stream); }
+          continue;
+        }
+        if (k.full) {
+          closed.add(k.stream);
+          if (closed.size >= 2) return { index: i, offset: earliestPending >= 0 ? Math.min(end, earliestPending) : end };
+        } else if (!closed.has(k.stream)) {
+          earliestPending = start; // a fragment of a line that completes after the boundary
+        }
+        if (boundary - start > PENDING_SCAN_LIMIT) break;
+      }
+      if (boundary >= 0) return { index: i, offset: earliestPending >= 0 ? earliestPending : boundary };
+    } finally {
+      fs.closeSync(fd);
     }
-    if (i === paths.length - 1 && opts.follow) live = { path: paths[i], reader, ino: fs.fstatSync(fd).ino };
-    else fs.closeSync(fd);
   }
-  if (!opts.follow) {
-    for (const e of joiner.flush()) { initial.push(e); if (tail !== 'all' && initial.length > tail) initial.shift(); }
-  }
-  if (tail === 0) initial.length = 0;
-  for (const e of initial) if (pass(e)) yield e;
-  if (!opts.follow || opts.signal?.aborted) { if (live) fs.closeSync(live.reader.fd); return; }
+  return { index: 0, offset: 0 };
+}
 
-  yield* follow(paths[paths.length - 1], live, joiner, pass, opts, untilNs);
+/** Complete lines of a file from the end backwards, with their byte range (end = after the newline). */
+function* linesBackward(fd: number): Generator<{ line: Buffer; start: number; end: number }> {
+  let pos = fs.fstatSync(fd).size;
+  let rest: Buffer = Buffer.alloc(0); // bytes from pos on that belong to a line starting earlier
+  let seenNewline = false; // bytes after the last newline are a line still being written
+  while (pos > 0) {
+    const len = Math.min(64 * 1024, pos);
+    pos -= len;
+    const chunk = Buffer.allocUnsafe(len);
+    fs.readSync(fd, chunk, 0, len, pos);
+    const data = Buffer.concat([chunk, rest]);
+    let end: number; // index of the newline that ends the current line
+    if (!seenNewline) {
+      end = data.lastIndexOf(0x0a);
+      if (end < 0) { rest = data; continue; }
+      seenNewline = true;
+    } else {
+      end = data.length - 1;
+    }
+    let nl = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
+    while (nl >= 0) {
+      yield { line: data.subarray(nl + 1, end), start: pos + nl + 1, end: pos + end + 1 };
+      end = nl;
+      nl = end > 0 ? data.lastIndexOf(0x0a, end - 1) : -1;
+    }
+    rest = data.subarray(0, end + 1);
+  }
+  if (seenNewline && rest.length > 0) yield { line: rest.subarray(0, rest.length - 1), start: 0, end: rest.length };
 }
 
 async function* follow(

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { logFiles, parseLogLine, parseLogTime, readLogs, LogEntry, ReadLogsOptions } from '../../../src/runtime/logs';
+import { logFiles, parseLogLine, parseLogTime, readLogs, tailStart, LogEntry, ReadLogsOptions } from '../../../src/runtime/logs';
 import { rotate, shiftRotated, splitRecords } from '../../../src/runtime/logrotate';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-logs-'));
@@ -103,6 +103,43 @@ describe('readLogs', () => {
     ac.abort();
     await reader;
     assert.deepEqual(got, ['x\n']);
+  });
+});
+
+describe('tail without reading everything', () => {
+  // Random records (full and partial lines, both streams) over several files and 64 KiB chunks.
+  const live = path.join(dir, 'big.log');
+  let seed = 7;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const lines: string[] = [];
+  for (let i = 0; i < 6000; i++) {
+    const stream = rnd(4) === 0 ? 'stderr' : 'stdout';
+    const tag = rnd(5) === 0 ? 'P' : 'F';
+    lines.push(`${T(i % 60)} ${stream} ${tag} r${i}${'z'.repeat(rnd(60))}`);
+  }
+  fs.writeFileSync(`${live}.2`, lines.slice(0, 2000).join('\n') + '\n');
+  fs.writeFileSync(`${live}.1`, lines.slice(2000, 4000).join('\n') + '\n');
+  fs.writeFileSync(live, lines.slice(4000).join('\n') + '\n' + `${T(1)} stdout F unterminated`);
+  const files = () => logFiles(live, 3);
+
+  it('gives the same entries as reading everything', async () => {
+    const all = text(await collect(files()));
+    for (const n of [0, 1, 2, 3, 10, 500, 1999, 2500, 4100, 5999, 6000, 10000]) {
+      const got = text(await collect(files(), { tail: n }));
+      assert.deepEqual(got, n === 0 ? [] : all.slice(-n), `tail ${n}`);
+    }
+  });
+  it('starts in the right file', () => {
+    assert.deepEqual(tailStart(files(), 1_000_000), { index: 0, offset: 0 });
+    assert.equal(tailStart(files(), 2).index, 2);
+  });
+  it('releases files when the consumer stops early', async () => {
+    const before = fs.readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 5; i++) {
+      for await (const e of readLogs(files(), { follow: true })) { void e; break; }
+      for await (const e of readLogs(files(), { tail: 5, follow: true })) { void e; break; }
+    }
+    assert.equal(fs.readdirSync('/proc/self/fd').length, before);
   });
 });
 
