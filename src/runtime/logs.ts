@@ -42,23 +42,35 @@ export function logFiles(logPath: string, maxFiles = 1): string[] {
   return out;
 }
 
+// Log lines come in runs with the same second: remember the last one parsed.
+let lastSecond = { key: '', ms: 0 };
+
 /** Parses conmon's timestamp ("2026-11-29T03:40:00.123456789+00:00"). */
 export function parseLogTime(ts: string): LogTime | null {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)$/.exec(ts);
   if (!m) return null;
-  const ms = Date.parse(`${m[1]}${m[3] === 'Z' ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3]}`);
-  if (Number.isNaN(ms)) return null;
+  const key = m[1] + m[3];
+  let ms: number;
+  if (key === lastSecond.key) {
+    ms = lastSecond.ms;
+  } else {
+    const zone = m[3] === 'Z' ? 'Z' : m[3].length === 5 ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : m[3];
+    ms = Date.parse(`${m[1]}${zone}`);
+    if (Number.isNaN(ms)) return null;
+    lastSecond = { key, ms };
+  }
   const frac = (m[2] ?? '').padEnd(9, '0');
-  const unixNano = BigInt(ms) * 1_000_000n + BigInt(frac);
-  return timeFromNanos(unixNano);
+  return timeFromNanos(BigInt(ms) * 1_000_000n + BigInt(frac));
 }
 
+let lastIso = { sec: -1n, prefix: '' };
+
 export function timeFromNanos(unixNano: bigint): LogTime {
-  const ms = Number(unixNano / 1_000_000n);
-  const date = new Date(ms);
+  const sec = unixNano / 1_000_000_000n;
+  if (sec !== lastIso.sec) lastIso = { sec, prefix: new Date(Number(sec) * 1000).toISOString().slice(0, 19) };
   const nanos = (unixNano % 1_000_000_000n).toString().padStart(9, '0');
-  const rfc3339 = `${date.toISOString().slice(0, 19)}.${nanos}Z`;
-  return { unixNano, rfc3339, date };
+  const date = new Date(Number(unixNano / 1_000_000n));
+  return { unixNano, rfc3339: `${lastIso.prefix}.${nanos}Z`, date };
 }
 
 interface Record_ { stream: 'stdout' | 'stderr'; time: LogTime; partial: boolean; text: Buffer }
