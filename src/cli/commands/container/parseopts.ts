@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Mount, PortBinding, Ulimit, DeviceMapping } from '../../../api/types';
 import { UsageError } from '../../flags';
 
-/** opts.ParseEnvFile / ReadKVStrings: `NAME=value` lines; a bare NAME takes the local value. */
+/** opts.ParseEnvFile / ReadKVStrings: `NAME=value` lines; a bare NAME takes the local value (env files only). */
 export function readKvFile(path: string, env: NodeJS.ProcessEnv, lookupBare: boolean): string[] {
   let text: string;
   try {
@@ -21,10 +21,9 @@ export function readKvFile(path: string, env: NodeJS.ProcessEnv, lookupBare: boo
     const eq = line.indexOf('=');
     const name = eq >= 0 ? line.slice(0, eq) : line;
     if (/\s/.test(name) || name === '') throw new UsageError(`variable '${name}' contains whitespaces`);
+    // a bare NAME takes our value for env files and is dropped from label files (as docker)
     if (eq >= 0) out.push(line);
-    else if (lookupBare) {
-      if (env[name] !== undefined) out.push(`${name}=${env[name]}`);
-    } else out.push(line);
+    else if (lookupBare && env[name] !== undefined) out.push(`${name}=${env[name]}`);
     void n;
   });
   return out;
@@ -167,6 +166,7 @@ export function parseMount(spec: string): Mount {
         throw new UsageError(`invalid argument "${spec}" for "--mount" flag: unexpected key '${key}' in '${key}${val === undefined ? '' : `=${val}`}'`);
     }
   }
+  if (m.VolumeOptions) m.VolumeOptions.DriverConfig ??= {};
   if (!m.Target) throw new UsageError(`invalid argument "${spec}" for "--mount" flag: target is required`);
   return m;
 }
