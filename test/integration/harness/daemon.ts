@@ -20,7 +20,7 @@ export function target(): Target {
 }
 
 export interface DaemonOptions {
-  /** Short name; the netns is `berth-test-<name>`. Derive it from the test file's name. */
+  /** Short name; the netns is `berth-test-<name>-<random>`. Derive it from the test file's name. */
   name: string;
   target?: Target;
   /** Extra daemon flags, e.g. ['--live-restore'] for dockerd. */
@@ -72,14 +72,13 @@ export class TestDaemon {
     this.socket = path.join(this.root, 'd.sock');
     this.pidfile = path.join(this.root, 'd.pid');
     this.logFile = path.join(this.root, 'daemon.log');
-    this.netns = `berth-test-${this.name}`;
+    // A random tail keeps two runs of the same test (or two engineers' runs) apart.
+    this.netns = `berth-test-${this.name}-${path.basename(this.root).slice(-6).toLowerCase()}`;
   }
 
   /** Creates the netns, starts the daemon in it and waits until /_ping answers. */
   static async start(opts: DaemonOptions): Promise<TestDaemon> {
     const d = new TestDaemon(opts);
-    // A netns of the same name left by an earlier crashed run is ours to reuse-clean.
-    sh('ip', ['netns', 'del', d.netns]);
     execFileSync('ip', ['netns', 'add', d.netns]);
     execFileSync('ip', ['-n', d.netns, 'link', 'set', 'lo', 'up']);
     try {
