@@ -10,36 +10,59 @@ export function goTimeString(unixSeconds: number): string {
   return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000 UTC`;
 }
 
-function portKey(p: Port): string {
-  return `${p.IP ?? ''}|${p.Type}|${p.PublicPort === undefined ? 'u' : 'p'}`;
+function joinHostPort(ip: string, port: string): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
-/** docker's DisplayablePorts: `0.0.0.0:8080->80/tcp, 53/udp`, with consecutive ports as ranges. */
+function comparePorts(a: Port, b: Port): number {
+  if (a.PrivatePort !== b.PrivatePort) return a.PrivatePort - b.PrivatePort;
+  if ((a.IP ?? '') !== (b.IP ?? '')) return (a.IP ?? '') < (b.IP ?? '') ? -1 : 1;
+  if ((a.PublicPort ?? 0) !== (b.PublicPort ?? 0)) return (a.PublicPort ?? 0) - (b.PublicPort ?? 0);
+  return a.Type < b.Type ? -1 : a.Type > b.Type ? 1 : 0;
+}
+
+/**
+ * docker's DisplayablePorts: ports published on the same number are grouped into ranges
+ * (`0.0.0.0:80-81->80-81/tcp`, `53/udp`), other host mappings follow one by one.
+ */
 export function displayablePorts(ports: Port[]): string {
-  type Group = { first: Port; last: Port; lastPriv: number; lastPub?: number };
-  const sorted = [...ports].sort((a, b) =>
-    (a.Type ?? '').localeCompare(b.Type ?? '') || (a.IP ?? '').localeCompare(b.IP ?? '') ||
-    (a.PublicPort ?? 0) - (b.PublicPort ?? 0) || a.PrivatePort - b.PrivatePort);
-  const groups: Group[] = [];
-  for (const p of sorted) {
-    const g = groups[groups.length - 1];
-    if (g && portKey(g.first) === portKey(p) && p.PrivatePort === g.lastPriv + 1 &&
-      (p.PublicPort === undefined || p.PublicPort === (g.lastPub ?? -2) + 1)) {
-      g.last = p;
-      g.lastPriv = p.PrivatePort;
-      g.lastPub = p.PublicPort;
+  const groups = new Map<string, { first: number; last: number }>();
+  const result: string[] = [];
+  const hostMappings: string[] = [];
+  const formGroup = (key: string, first: number, last: number) => {
+    const slash = key.lastIndexOf('/');
+    const ip = slash >= 0 ? key.slice(0, slash) : '';
+    const type = slash >= 0 ? key.slice(slash + 1) : key;
+    let group = first === last ? `${first}` : `${first}-${last}`;
+    if (ip) group = `${joinHostPort(ip, group)}->${group}`;
+    return `${group}/${type}`;
+  };
+  for (const p of [...ports].sort(comparePorts)) {
+    const current = p.PrivatePort;
+    let key = p.Type;
+    if (p.IP) {
+      if (p.PublicPort !== current) {
+        hostMappings.push(`${joinHostPort(p.IP, String(p.PublicPort ?? 0))}->${p.PrivatePort}/${p.Type}`);
+        continue;
+      }
+      key = `${p.IP}/${p.Type}`;
+    }
+    const g = groups.get(key);
+    if (!g) {
+      groups.set(key, { first: current, last: current });
       continue;
     }
-    groups.push({ first: p, last: p, lastPriv: p.PrivatePort, lastPub: p.PublicPort });
+    if (current === g.last + 1) {
+      g.last = current;
+      continue;
+    }
+    result.push(formGroup(key, g.first, g.last));
+    // re-insert so that the key keeps its first-seen position for the final flush
+    g.first = current;
+    g.last = current;
   }
-  const range = (a: number, b: number) => (a === b ? `${a}` : `${a}-${b}`);
-  return groups.map((g) => {
-    const priv = `${range(g.first.PrivatePort, g.last.PrivatePort)}/${g.first.Type}`;
-    if (g.first.PublicPort === undefined) return priv;
-    const ip = g.first.IP ?? '';
-    const host = ip.includes(':') ? `[${ip}]` : ip;
-    return `${host}:${range(g.first.PublicPort, g.last.PublicPort ?? g.first.PublicPort)}->${priv}`;
-  }).join(', ');
+  for (const [key, g] of groups) result.push(formGroup(key, g.first, g.last));
+  return [...result, ...hostMappings].join(', ');
 }
 
 function names(c: ContainerSummary, trunc: boolean): string {
@@ -84,10 +107,10 @@ export function containerContext(c: ContainerSummary, trunc: boolean, now = Date
   };
 }
 
-export interface PsFormatOptions { format: string; quiet: boolean; trunc: boolean; size: boolean }
+export interface PsFormatOptions { format: string; quiet: boolean; trunc: boolean; size: boolean; now?: number }
 
 export function formatContainers(list: ContainerSummary[], o: PsFormatOptions): string {
-  const ctx = (c: ContainerSummary) => containerContext(c, o.trunc);
+  const ctx = (c: ContainerSummary) => containerContext(c, o.trunc, o.now);
   let format = o.format;
   if (o.quiet && !format) format = '{{.ID}}';
   if (o.quiet && format === '{{.ID}}') return list.map((c) => `${o.trunc ? truncateId(c.Id) : c.Id}\n`).join('');

@@ -46,6 +46,8 @@ const CASES: string[][] = [
   ['-d', '--name', 'dd', '-i', 'busybox', 'sleep', '1'],
   ['-d', '--rm', 'busybox'],
   ['--rm', '-i', 'busybox', '--', 'cat', '-n'],
+  ['--mount', 'type=tmpfs,target=/t,tmpfs-size=1m', '--mount', 'type=bind,src=/tmp,dst=/x,ro,bind-propagation=rslave', '--mount', 'source=v,target=/z,volume-label=a=b,volume-driver=local,volume-opt=o=1', '--mount', 'type=volume,target=/w,volume-subpath=sub', 'busybox'],
+  ['-p', '80-81:8080-8081', '-p', '[::1]:5000:5000/udp', '--expose', '9/udp', 'busybox'],
 ];
 
 /** Run docker against the fake daemon and return the create request it sent. */
