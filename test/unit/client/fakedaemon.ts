@@ -31,6 +31,12 @@ export class FakeDaemon {
     return this;
   }
 
+  /** A route tried before the others. */
+  routeFirst(r: Route): this {
+    this.routes.unshift(r);
+    return this;
+  }
+
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
