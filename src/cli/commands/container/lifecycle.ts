@@ -5,17 +5,18 @@ import type { FlagValues } from '../../flags';
 import { humanSize } from '../../formatters/units';
 
 /** Run `fn` for each name; errors go to stderr one per line, and the exit code becomes 1. */
-export async function eachContainer(ctx: CliContext, names: string[], fn: (name: string) => Promise<void>, _summary?: (n: string) => string): Promise<number> {
-  let failed = false;
+export async function eachContainer(ctx: CliContext, names: string[], fn: (name: string) => Promise<void>, summary?: (failed: string[]) => string): Promise<number> {
+  const failed: string[] = [];
   for (const n of names) {
     try {
       await fn(n);
     } catch (e) {
-      failed = true;
+      failed.push(n);
       ctx.stderr.write(e instanceof ApiError ? `Error response from daemon: ${e.message}\n` : `${(e as Error).message}\n`);
     }
   }
-  return failed ? 1 : 0;
+  if (failed.length && summary) ctx.stderr.write(`${summary(failed)}\n`);
+  return failed.length ? 1 : 0;
 }
 
 const timeFlags = [
@@ -127,7 +128,12 @@ export const rename: CommandDef = {
   async run(ctx, _v, [oldName, newName]) {
     const n = newName.trim().replace(/^\/+/, '');
     if (!oldName.trim() || !n) throw new StatusError(1, 'Error: neither old nor new names may be empty');
-    await ctx.client().containerRename(oldName.trim(), n);
+    try {
+      await ctx.client().containerRename(oldName.trim(), n);
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      throw new StatusError(1, `Error response from daemon: ${e.message}\nError: failed to rename container named ${oldName}`);
+    }
   },
 };
 

@@ -85,7 +85,7 @@ export async function runContainer(ctx: CliContext, req: CreateRequest, flags: R
     return 0;
   }
   if (tty && body.AttachStdin && !ctx.stdin.isTTY) {
-    throw new StatusError(1, `${PROG}: the input device is not a TTY`);
+    throw new StatusError(1, 'the input device is not a TTY');
   }
   const id = await createContainer(ctx, req, 'run', quiet);
   const attaching = !!(body.AttachStdin || body.AttachStdout || body.AttachStderr);

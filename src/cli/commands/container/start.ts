@@ -20,7 +20,7 @@ export const start: CommandDef = {
       return eachContainer(ctx, names, async (n) => {
         await client.containerStart(n, { detachKeys: detachKeys || undefined });
         ctx.stdout.write(`${n}\n`);
-      }, (n) => `failed to start containers: ${n}`);
+      }, (failed) => `Error: failed to start containers: ${failed.join(', ')}`);
     }
     if (names.length > 1) throw new StatusError(1, 'you cannot start and attach multiple containers at once');
     const c = await client.containerInspect(names[0]);

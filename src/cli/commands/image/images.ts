@@ -1,5 +1,6 @@
 import { ApiError } from '../../../client';
-import { FORMAT_USAGE_TABLE, parseFilterFlags, stringList, type CommandDef } from '../../command';
+import { FORMAT_USAGE_TABLE, parseFilterFlags, StatusError, stringList, type CommandDef } from '../../command';
+import { parseReference } from '../../reference';
 import { formatHistory, formatImages } from '../../formatters/images';
 
 export const images: CommandDef = {
@@ -52,12 +53,14 @@ export const tag: CommandDef = {
   flags: [],
   args: { min: 2, max: 2 },
   async run(ctx, _v, [source, target]) {
-    const at = target.indexOf('@');
-    if (at >= 0) throw new ApiError(400, 'refusing to create a tag with a digest reference');
-    const slash = target.lastIndexOf('/');
-    const colon = target.lastIndexOf(':');
-    const [repo, t] = colon > slash ? [target.slice(0, colon), target.slice(colon + 1)] : [target, 'latest'];
-    await ctx.client().imageTag(source, repo, t);
+    let ref;
+    try {
+      ref = parseReference(target);
+    } catch (e) {
+      throw new StatusError(1, `Error parsing reference: ${JSON.stringify(target)} is not a valid repository/tag: ${(e as Error).message}`);
+    }
+    if (ref.digest) throw new StatusError(1, 'refusing to create a tag with a digest reference');
+    await ctx.client().imageTag(source, ref.name, ref.tag ?? 'latest');
   },
 };
 
