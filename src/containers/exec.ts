@@ -80,6 +80,7 @@ export class ExecService {
     const proc = buildExecProcess({
       args: cfg.Cmd ?? [], env, cwd: cfg.WorkingDir || c.config.WorkingDir || '/', user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
       terminal: tty, privileged: !!cfg.Privileged, containerSpec,
+      consoleSize: cfg.ConsoleSize && cfg.ConsoleSize[0] > 0 ? { height: cfg.ConsoleSize[0], width: cfg.ConsoleSize[1] } : undefined,
     });
     const execDir = path.join(this.execRoot, id.slice(0, 16));
     await fs.mkdir(execDir, { recursive: true, mode: 0o700 });
@@ -99,7 +100,6 @@ export class ExecService {
     e.running = true;
     e.pid = handle.pid;
     this.containers.emit(c, `exec_start: ${(cfg.Cmd ?? []).join(' ')}`, { execID: id });
-    if (cfg.ConsoleSize && tty) await handle.resize(cfg.ConsoleSize[0], cfg.ConsoleSize[1]).catch(() => undefined);
     let outputDone: Promise<void> = Promise.resolve();
     if (attached && socket && handle.attach) {
       const sock = socket();

@@ -165,6 +165,8 @@ export class ContainerService {
       await this.runtime.delete(c.id, true).catch(() => undefined);
       await this.images.unmountContainerLayer(c.id).catch(() => undefined);
       this.hubs.get(c.id)?.finish();
+      // dockerd removes an AutoRemove container whose start failed; `run --rm` waits for that.
+      if (c.hostConfig.AutoRemove) setImmediate(() => void this.remove(c.id, { force: true }).catch(() => undefined));
       if (e instanceof BerthError && e.kind !== 'System') throw e;
       throw c.state.ExitCode === 128 ? system(msg) : invalidParameter(msg);
     }

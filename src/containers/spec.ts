@@ -95,6 +95,7 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     cwd: c.config.WorkingDir || '/',
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
     terminal: !!c.config.Tty,
+    consoleSize: hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } : undefined,
     hostname,
     domainname: c.config.Domainname || undefined,
     namespaces: { network, uts: hostNet ? 'host' : 'new', pid: hc.PidMode === 'host' ? 'host' : 'new', ipc: hc.IpcMode === 'host' ? 'host' : 'new' },

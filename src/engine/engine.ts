@@ -16,7 +16,7 @@ import { registerSystemRoutes } from '../server/router/system/routes';
 import { registerContainerRoutes } from '../server/router/containers/routes';
 import { registerExecRoutes } from '../server/router/exec/routes';
 import { registerImageRoutes } from '../server/router/images/routes';
-import { registerUnimplemented } from '../server/unimplemented';
+import { registerEmptyLookups, registerUnimplemented } from '../server/unimplemented';
 import { matchLabels } from '../containers/filters';
 import { invalidParameter } from '../errdefs';
 import type { Logger } from '../util/log';
@@ -143,6 +143,7 @@ export class Engine {
     registerContainerRoutes(this.router, cb);
     registerExecRoutes(this.router, cb);
     registerImageRoutes(this.router, this.images as never);
+    registerEmptyLookups(this.router);
     registerUnimplemented(this.router);
   }
 

@@ -1,4 +1,4 @@
-import { notImplemented, unavailable } from '../errdefs';
+import { notFound, notImplemented, unavailable } from '../errdefs';
 import type { Router } from './router';
 
 /**
@@ -14,11 +14,11 @@ export const UNIMPLEMENTED: [string, string][] = [
   ['POST', '/build'], ['POST', '/build/prune'], ['POST', '/build/cancel'], ['POST', '/session'],
   ['POST', '/images/{name:.*}/push'], ['GET', '/images/{name:.*}/get'], ['GET', '/images/get'], ['POST', '/images/load'],
   ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'], ['POST', '/auth'], ['GET', '/system/df'],
-  ['GET', '/networks'], ['GET', '/networks/{id}'], ['POST', '/networks/create'], ['DELETE', '/networks/{id}'],
+  ['GET', '/networks'], ['POST', '/networks/create'], ['DELETE', '/networks/{id}'],
   ['POST', '/networks/{id}/connect'], ['POST', '/networks/{id}/disconnect'], ['POST', '/networks/prune'],
-  ['GET', '/volumes'], ['GET', '/volumes/{name}'], ['POST', '/volumes/create'], ['PUT', '/volumes/{name}'],
+  ['GET', '/volumes'], ['POST', '/volumes/create'], ['PUT', '/volumes/{name}'],
   ['DELETE', '/volumes/{name}'], ['POST', '/volumes/prune'],
-  ['GET', '/plugins'], ['GET', '/plugins/privileges'], ['POST', '/plugins/pull'], ['GET', '/plugins/{name:.*}/json'],
+  ['GET', '/plugins'], ['GET', '/plugins/privileges'], ['POST', '/plugins/pull'],
   ['GET', '/swarm'], ['POST', '/swarm/init'], ['POST', '/swarm/join'], ['POST', '/swarm/leave'], ['POST', '/swarm/update'],
   ['GET', '/swarm/unlockkey'], ['POST', '/swarm/unlock'], ['GET', '/nodes'], ['GET', '/nodes/{id}'], ['DELETE', '/nodes/{id}'],
   ['POST', '/nodes/{id}/update'], ['GET', '/services'], ['POST', '/services/create'], ['GET', '/services/{id}'],
@@ -29,6 +29,17 @@ export const UNIMPLEMENTED: [string, string][] = [
 ];
 
 const SWARM = /^\/(swarm|nodes|services|tasks|secrets|configs)/;
+
+/**
+ * Lookups of objects Berth cannot hold yet (it has no networks, volumes or plugins) answer
+ * the truth, 404, so that `docker inspect NAME`, which probes each object type in turn,
+ * reports "No such object" as it does against dockerd.
+ */
+export function registerEmptyLookups(router: Router): void {
+  router.get('/networks/{id}', (ctx) => { throw notFound(`network ${ctx.params.id} not found`); });
+  router.get('/volumes/{name}', (ctx) => { throw notFound(`get ${ctx.params.name}: no such volume`); });
+  router.get('/plugins/{name:.*}/json', (ctx) => { throw notFound(`plugin "${ctx.params.name}" not found`); });
+}
 
 export function registerUnimplemented(router: Router): void {
   for (const [method, pattern] of UNIMPLEMENTED) {
