@@ -23,7 +23,7 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Run under a pseudo-terminal (for `-t`); stdout and stderr then arrive merged in stdout. */
   tty?: boolean;
-  /** Kill the CLI after this long (default 60 s); the result then has code -1. */
+  /** Kill the CLI after this long (default 30 s); the result then has code -1. */
   timeoutMs?: number;
 }
 
@@ -89,7 +89,7 @@ export function runArgv(argv: string[], env: NodeJS.ProcessEnv, opts: CliOptions
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');
-    }, opts.timeoutMs ?? 60_000);
+    }, opts.timeoutMs ?? 30_000);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
@@ -99,7 +99,7 @@ export function runArgv(argv: string[], env: NodeJS.ProcessEnv, opts: CliOptions
       resolve({
         code: timedOut ? -1 : code ?? (signal ? 128 : -1),
         stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8') + (timedOut ? `\n[harness: killed after ${opts.timeoutMs ?? 60_000} ms]` : ''),
+        stderr: Buffer.concat(err).toString('utf8') + (timedOut ? `\n[harness: killed after ${opts.timeoutMs ?? 30_000} ms]` : ''),
       });
     });
     if (opts.input !== undefined) {
