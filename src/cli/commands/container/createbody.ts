@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ContainerCreateBody, HealthConfig, HostConfig, Mount } from '../../../api/types';
 import { PROG, StatusError } from '../../command';
 import { UsageError, type FlagValues } from '../../flags';
+import { parseReference } from '../../reference';
 import { parseGoDuration, ramInBytes } from '../../formatters/units';
 import {
   expandEnv, labelsToMap, normalizeCaps, parseDevice, parseMount, parsePortSpecs, parseRestart, parseUlimit, readKvFile,
@@ -270,6 +271,13 @@ export function buildCreateRequest(v: FlagValues, args: string[], changed: Set<s
  * others are printed as docker's run/create print them (`berth: ...`, exit 125).
  */
 export function buildRequest(verb: string, v: FlagValues, args: string[], changed: Set<string>): CreateRequest {
+  try {
+    parseReference(args[0]);
+  } catch (e) {
+    // docker checks the image reference before anything else; create prints it bare
+    if (verb === 'create') throw new StatusError(1, (e as Error).message);
+    throw new StatusError(125, `${PROG}: ${(e as Error).message}\n\nRun '${PROG} ${verb} --help' for more information`);
+  }
   try {
     return buildCreateRequest(v, args, changed);
   } catch (e) {

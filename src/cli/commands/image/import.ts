@@ -13,7 +13,7 @@ export const importCmd: CommandDef = {
     { name: 'message', short: 'm', kind: 'string', usage: 'Set commit message for imported image' },
     { name: 'platform', kind: 'string', usage: 'Set platform if server is multi-platform capable' },
   ],
-  args: { min: 1, max: 2 },
+  args: { min: 1 },
   async run(ctx, v, [source, ref]) {
     let repo: string | undefined;
     let tag: string | undefined;
