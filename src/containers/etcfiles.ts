@@ -2,7 +2,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 
 /** /etc/hostname, /etc/hosts and /etc/resolv.conf for a container, written into its own dir. */
 
-export function hostsFile(hostname: string, domainname: string, ip: string | undefined, extraHosts: string[]): string {
+export function hostsFile(hostname: string, domainname: string, ip: string | undefined, extraHosts: string[], entries: string[] = []): string {
   const lines = [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -17,6 +17,7 @@ export function hostsFile(hostname: string, domainname: string, ip: string | und
     if (sep < 0) continue;
     lines.push(`${h.slice(sep + 1)}\t${h.slice(0, sep)}`);
   }
+  lines.push(...entries);
   if (ip) {
     const fqdn = domainname ? `${hostname}.${domainname} ${hostname}` : hostname;
     lines.push(`${ip}\t${fqdn}`);

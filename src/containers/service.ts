@@ -15,6 +15,7 @@ import { type ContainerRecord, initialState, nowRfc3339Nano, statusOf } from './
 import { buildContainerSpec } from './spec';
 import type { ContainerStore } from './store';
 import { validateCreateBody } from './validate';
+import { type ContainerHooks, mergeExtras } from './hooks';
 
 export interface ContainerPaths {
   /** <data-root>/containers: one dir per container (etc files, log). */
@@ -50,6 +51,7 @@ export class ContainerService {
   private hubs = new Map<string, AttachHub>();
   private waiters = new Map<string, Waiter[]>();
   private exitWaits = new Map<string, Array<() => void>>();
+  private hooks: ContainerHooks[] = [];
 
   constructor(
     readonly store: ContainerStore,
@@ -62,6 +64,18 @@ export class ContainerService {
   ) {
     runtime.onExit((id, code, at) => { void this.handleExit(id, code, at); });
     images.setUsageCheck((imageId) => store.all().filter((c) => c.image === imageId).map((c) => c.id));
+  }
+
+  /** Networking, volumes and policies plug in here (see hooks.ts). */
+  addHooks(h: ContainerHooks): void { this.hooks.push(h); }
+
+  private async runHooks<K extends keyof ContainerHooks>(name: K, ...args: Parameters<NonNullable<ContainerHooks[K]>>): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const h of this.hooks) {
+      const fn = h[name] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+      if (fn) out.push(await fn.apply(h, args));
+    }
+    return out;
   }
 
   get(ref: string): ContainerRecord { return this.store.get(ref); }
@@ -98,7 +112,12 @@ export class ContainerService {
     try {
       await this.images.createContainerLayer(id, image.id);
       this.store.insert(record);
+      await this.runHooks('created', record);
     } catch (e) {
+      if (this.store.find(id)) {
+        await this.runHooks('removing', record, { volumes: true }).catch(() => undefined);
+        this.store.delete(id);
+      }
       await this.images.removeContainerLayer(id).catch(() => undefined);
       await fs.rm(dir, { recursive: true, force: true });
       throw e;
@@ -136,13 +155,16 @@ export class ContainerService {
 
   private async startLocked(c: ContainerRecord): Promise<void> {
     const bundle = this.bundleDir(c.id);
+    let prepared = false;
     try {
       await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
       const rootfs = await this.images.mountContainerLayer(c.id);
+      prepared = true;
+      const extras = mergeExtras((await this.runHooks('prepare', c, rootfs)) as never[]);
       const spec = await buildContainerSpec(c, rootfs, this.opts.defaultNetworkMode, (ref) => {
         const other = this.store.find(ref);
         return other?.state.Running ? other.state.Pid : 0;
-      });
+      }, extras);
       await this.runtime.delete(c.id, true).catch(() => undefined);
       const logOpts = c.hostConfig.LogConfig?.Config ?? {};
       const { pid, monitorPid } = await this.runtime.create({
@@ -157,6 +179,7 @@ export class ContainerService {
       c.monitorPid = monitorPid;
       c.hasBeenManuallyStopped = false;
       this.store.save(c);
+      await this.runHooks('started', c, pid);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       c.state.ExitCode = exitCodeForStartError(msg);
@@ -164,6 +187,7 @@ export class ContainerService {
       this.store.save(c);
       await this.runtime.delete(c.id, true).catch(() => undefined);
       await this.images.unmountContainerLayer(c.id).catch(() => undefined);
+      if (prepared) await this.runHooks('stopped', c, { exitCode: c.state.ExitCode, manual: true }).catch((err) => this.log.warn(`stop hooks ${c.id}: ${String(err)}`));
       this.hubs.get(c.id)?.finish();
       // dockerd removes an AutoRemove container whose start failed; `run --rm` waits for that.
       if (c.hostConfig.AutoRemove) setImmediate(() => void this.remove(c.id, { force: true }).catch(() => undefined));
@@ -240,6 +264,7 @@ export class ContainerService {
       this.store.save(c);
       await this.runtime.delete(id, true).catch((e) => this.log.warn(`runtime delete ${id}: ${String(e)}`));
       await this.images.unmountContainerLayer(id).catch((e) => this.log.warn(`unmount ${id}: ${String(e)}`));
+      await this.runHooks('stopped', c, { exitCode, manual: c.hasBeenManuallyStopped }).catch((e) => this.log.warn(`stop hooks ${id}: ${String(e)}`));
       this.hubs.get(id)?.finish();
       this.hubs.delete(id);
       if (oom) this.emit(c, 'oom');
@@ -294,6 +319,7 @@ export class ContainerService {
       this.store.save(c);
       await this.runtime.delete(c.id, true).catch(() => undefined);
       await this.images.unmountContainerLayer(c.id).catch(() => undefined);
+      await this.runHooks('removing', c, { volumes: !!opts.volumes });
       await this.images.removeContainerLayer(c.id);
       this.store.delete(c.id);
       await fs.rm(this.containerDir(c.id), { recursive: true, force: true });

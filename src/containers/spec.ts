@@ -6,6 +6,7 @@ import { invalidParameter, notImplemented } from '../errdefs';
 import type { ContainerRecord } from './record';
 import { resolveUser } from './user';
 import { hostsFile, resolvConf, writeEtcFiles } from './etcfiles';
+import type { StartExtras } from './hooks';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -37,7 +38,7 @@ function tmpfsMounts(tmpfs: Record<string, string>): SpecMount[] {
  * Everything start needs before the runtime: the container's /etc files and the OCI spec.
  * Resolves the user against the container's own /etc/passwd (rootfs must be mounted).
  */
-export async function buildContainerSpec(c: ContainerRecord, rootfs: string, defaultMode: 'none' | 'bridge', joinPid?: (ref: string) => number): Promise<OciSpec> {
+export async function buildContainerSpec(c: ContainerRecord, rootfs: string, defaultMode: 'none' | 'bridge', joinPid?: (ref: string) => number, extras: StartExtras = {}): Promise<OciSpec> {
   const hc = c.hostConfig;
   const mode = networkMode(c, defaultMode);
   let network: NamespaceMode = 'new';
@@ -46,6 +47,8 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     const pid = joinPid?.(mode.slice('container:'.length));
     if (!pid) throw invalidParameter(`cannot join network of a non running container: ${mode.slice('container:'.length)}`);
     network = { path: `/proc/${pid}/ns/net` };
+  } else if (extras.netnsPath) {
+    network = { path: extras.netnsPath };
   } else if (mode !== 'none' && mode !== 'bridge') {
     throw notImplemented(`network ${mode} is not implemented yet in berth`);
   }
@@ -56,8 +59,9 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
   const hostname = hostNet ? hostHostname() : (c.config.Hostname || c.id.slice(0, 12));
   const hosts = hostNet
     ? await fs.readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n')
-    : hostsFile(hostname, c.config.Domainname ?? '', undefined, hc.ExtraHosts ?? []);
-  await writeEtcFiles(c, hostname, hosts, resolvConf({ dns: hc.Dns, search: hc.DnsSearch, options: hc.DnsOptions, hostNetwork: hostNet }));
+    : hostsFile(hostname, c.config.Domainname ?? '', extras.ip, [...(hc.ExtraHosts ?? [])], extras.hostsEntries ?? []);
+  const dns = hc.Dns?.length ? hc.Dns : extras.nameservers;
+  await writeEtcFiles(c, hostname, hosts, resolvConf({ dns, search: hc.DnsSearch, options: hc.DnsOptions, hostNetwork: hostNet }));
 
   const env = [...(c.config.Env ?? [])];
   const has = (k: string) => env.some((e) => e.startsWith(`${k}=`));
@@ -65,6 +69,7 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
   if (!has('HOSTNAME')) env.splice(1, 0, `HOSTNAME=${hostname}`);
   if (c.config.Tty && !has('TERM')) env.push('TERM=xterm');
   if (!has('HOME')) env.push(`HOME=${user.home}`);
+  env.push(...(extras.env ?? []));
 
   const mounts: SpecMount[] = [
     { destination: '/etc/resolv.conf', type: 'bind', source: c.resolvConfPath },
@@ -72,6 +77,7 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     { destination: '/etc/hosts', type: 'bind', source: c.hostsPath },
     ...bindMounts(hc.Binds ?? []),
     ...tmpfsMounts(hc.Tmpfs ?? {}),
+    ...(extras.mounts ?? []),
   ];
 
   const resources: Record<string, unknown> = {};
