@@ -8,7 +8,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
 # runc + conmon run the containers; tini is the --init binary; iptables/iproute2 for
 # networking; busybox-static for the demo and test image; util-linux gives `script`
 # (a pty for `-t` tests); docker.io is only the comparison dockerd for tests and
@@ -38,7 +38,13 @@ fi
 # lock file changed since the last install or the native module does not load.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] \
    || ! node -e "require('better-sqlite3')" 2>/dev/null; then
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/berth-npm-ci.err; then
+    # A lock file out of step with package.json makes `npm ci` refuse; install from
+    # package.json without rewriting either file, and say so.
+    echo "setup.sh: warning: npm ci failed ($(grep -m1 -E 'npm error (Missing|`npm ci`)' /tmp/berth-npm-ci.err || tail -1 /tmp/berth-npm-ci.err)); using npm install --no-save" >&2
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  fi
+  rm -f /tmp/berth-npm-ci.err
 fi
 
 # Type errors fail the build; BERTH_ALLOW_TYPE_ERRORS=1 keeps the emitted JavaScript anyway
