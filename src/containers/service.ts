@@ -16,6 +16,7 @@ import { buildContainerSpec } from './spec';
 import type { ContainerStore } from './store';
 import { validateCreateBody } from './validate';
 import { type ContainerHooks, mergeExtras } from './hooks';
+import { validateIsolation } from './spec-isolation';
 
 export interface ContainerPaths {
   /** <data-root>/containers: one dir per container (etc files, log). */
@@ -97,6 +98,7 @@ export class ContainerService {
     if (!req.Image) throw invalidParameter('Config cannot be empty in order to create a container');
     const image = this.images.get(req.Image);
     const { config, hostConfig } = prepareConfig(req, image.config);
+    const warnings = validateIsolation(config, hostConfig);
     const id = newId();
     if (!config.Hostname) config.Hostname = id.slice(0, 12);
     const fullName = name ? normalizeName(name) : this.freeName();
@@ -123,7 +125,7 @@ export class ContainerService {
       throw e;
     }
     this.emit(record, 'create');
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   }
 
   private freeName(): string {
