@@ -7,7 +7,6 @@ import type { ContainerRecord } from './record';
 import { resolveUser } from './user';
 import { hostsFile, resolvConf, writeEtcFiles } from './etcfiles';
 import type { StartExtras } from './hooks';
-import { isolationSpec } from './spec-isolation';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -15,24 +14,6 @@ const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 export function networkMode(c: ContainerRecord, defaultMode: 'none' | 'bridge'): string {
   const m = c.hostConfig.NetworkMode || 'default';
   return m === 'default' ? defaultMode : m;
-}
-
-/** Host binds from -v host:ctr[:opts] (named volumes come with the volumes work). */
-function bindMounts(binds: string[]): SpecMount[] {
-  return binds.map((b) => {
-    const parts = b.split(':');
-    if (parts.length < 2 || parts.length > 3) throw invalidParameter(`invalid volume specification: '${b}'`);
-    const [src, dst, mode = ''] = parts;
-    if (!src.startsWith('/')) throw notImplemented(`named volumes are not implemented yet in berth: '${b}'`);
-    if (!dst.startsWith('/')) throw invalidParameter(`invalid volume specification: '${b}': invalid mount config for type "bind": invalid mount path: '${dst}' mount path must be absolute`);
-    const opts = mode.split(',').filter(Boolean);
-    const propagation = opts.filter((o) => /^r?(shared|slave|private)$/.test(o));
-    return { destination: dst, type: 'bind' as const, source: src, readonly: opts.includes('ro'), options: propagation };
-  });
-}
-
-function tmpfsMounts(tmpfs: Record<string, string>): SpecMount[] {
-  return Object.entries(tmpfs).map(([dst, opts]) => ({ destination: dst, type: 'tmpfs' as const, options: opts ? opts.split(',') : [] }));
 }
 
 /**
@@ -72,22 +53,31 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
   if (!has('HOME')) env.push(`HOME=${user.home}`);
   env.push(...(extras.env ?? []));
 
-  const iso = isolationSpec(hc, (ref) => joinPid?.(ref) ?? 0, hostNet);
   const mounts: SpecMount[] = [
     { destination: '/etc/resolv.conf', type: 'bind', source: c.resolvConfPath },
     { destination: '/etc/hostname', type: 'bind', source: c.hostnamePath },
     { destination: '/etc/hosts', type: 'bind', source: c.hostsPath },
-    ...bindMounts(hc.Binds ?? []),
-    ...tmpfsMounts(hc.Tmpfs ?? {}),
+    // -v, --mount, --tmpfs and --volumes-from come from the volumes hook (src/volumes/containers.ts).
     ...(extras.mounts ?? []),
-    ...iso.mounts,
   ];
+
+  const resources: Record<string, unknown> = {};
+  if (hc.Memory) resources.memory = { limit: hc.Memory, ...(hc.MemorySwap ? { swap: hc.MemorySwap } : {}) };
+  const cpu: Record<string, unknown> = {};
+  if (hc.NanoCpus) { cpu.period = 100000; cpu.quota = Math.round((hc.NanoCpus / 1e9) * 100000); }
+  if (hc.CpuShares) cpu.shares = hc.CpuShares;
+  if (hc.CpuQuota) cpu.quota = hc.CpuQuota;
+  if (hc.CpuPeriod) cpu.period = hc.CpuPeriod;
+  if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
+  if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
+  if (Object.keys(cpu).length) resources.cpu = cpu;
+  if (hc.PidsLimit && hc.PidsLimit > 0) resources.pids = { limit: hc.PidsLimit };
 
   return buildSpec({
     id: c.id,
     rootfs,
     readonlyRootfs: !!hc.ReadonlyRootfs,
-    args: [...iso.initArgs, c.path, ...c.args],
+    args: [c.path, ...c.args],
     env,
     cwd: c.config.WorkingDir || '/',
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
@@ -95,18 +85,16 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     consoleSize: hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } : undefined,
     hostname,
     domainname: c.config.Domainname || undefined,
-    namespaces: { network, ...iso.namespaces },
+    namespaces: { network, uts: hostNet ? 'host' : 'new', pid: hc.PidMode === 'host' ? 'host' : 'new', ipc: hc.IpcMode === 'host' ? 'host' : 'new' },
     mounts,
     shmSize: hc.ShmSize || undefined,
     privileged: !!hc.Privileged,
     capAdd: hc.CapAdd ?? undefined,
     capDrop: hc.CapDrop ?? undefined,
-    noNewPrivileges: iso.noNewPrivileges,
-    devices: iso.devices,
-    seccomp: iso.seccomp,
+    noNewPrivileges: (hc.SecurityOpt ?? []).some((o) => /^no-new-privileges(=true|:true)?$/.test(o)),
     rlimits: (hc.Ulimits ?? []).map((u) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
     oomScoreAdj: hc.OomScoreAdj || undefined,
     sysctl: hc.Sysctls ?? undefined,
-    resources: iso.resources,
+    resources,
   });
 }

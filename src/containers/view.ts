@@ -60,6 +60,8 @@ function networks(c: ContainerRecord, defaultMode: 'none' | 'bridge'): Record<st
 export interface ViewContext {
   defaultNetworkMode: 'none' | 'bridge';
   graphDriver: (id: string) => { Name: string; Data: Record<string, string> | null };
+  /** The container's Mounts (volumes, binds, tmpfs) as inspect and ps show them. */
+  mounts?: (id: string) => Record<string, unknown>[];
 }
 
 /** GET /containers/{id}/json, in the shape `docker inspect` prints. */
@@ -88,7 +90,7 @@ export function inspectView(c: ContainerRecord, ctx: ViewContext, size?: { sizeR
   };
   if (size) { out.SizeRw = size.sizeRw; out.SizeRootFs = size.sizeRootFs; }
   Object.assign(out, {
-    Mounts: [],
+    Mounts: ctx.mounts?.(c.id) ?? [],
     Config: {
       Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false,
       Tty: false, OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: c.imageRef, Volumes: null,
@@ -120,7 +122,7 @@ export function listView(c: ContainerRecord, ctx: ViewContext, size?: { sizeRw: 
     Status: statusText(c),
     HostConfig: { NetworkMode: c.hostConfig.NetworkMode ?? 'default' },
     NetworkSettings: { Networks: networks(c, ctx.defaultNetworkMode) },
-    Mounts: [],
+    Mounts: ctx.mounts?.(c.id) ?? [],
   };
   if (size) { out.SizeRw = size.sizeRw; out.SizeRootFs = size.sizeRootFs; }
   return out;

@@ -23,6 +23,9 @@ import type { Logger } from '../util/log';
 import { EventBus } from './events';
 import { systemInfo, systemVersion } from './system';
 import type { ContainerBackend } from '../server/router/containers/backend';
+import { VolumeService } from '../volumes/service';
+import { VolumeMounts } from '../volumes/containers';
+import { registerVolumeRoutes } from '../server/router/volumes/routes';
 
 /**
  * The composition root: builds every service from the daemon config, wires them together
@@ -35,6 +38,8 @@ export class Engine {
   readonly runtime: RuncConmonRuntime;
   readonly containers: ContainerService;
   readonly execs: ExecService;
+  readonly volumes: VolumeService;
+  readonly volumeMounts: VolumeMounts;
   readonly router = new Router();
   readonly startedAt = new Date();
 
@@ -48,6 +53,9 @@ export class Engine {
       bundlesDir: path.join(config.execRoot, 'containers'),
     }, log, { defaultNetworkMode: 'none' });
     this.execs = new ExecService(this.containers, path.join(config.execRoot, 'exec'));
+    this.volumes = new VolumeService(this.db, path.join(config.dataRoot, 'volumes'), this.events, log);
+    this.volumeMounts = new VolumeMounts(this.volumes, store, log);
+    this.containers.addHooks(this.volumeMounts);
     this.registerRoutes();
   }
 
@@ -75,6 +83,7 @@ export class Engine {
         const layers = this.images.layers as unknown as { containerGraphDriver?: (id: string) => { Name: string; Data: Record<string, string> | null } };
         return layers.containerGraphDriver?.(id) ?? { Name: 'overlay2', Data: null };
       },
+      mounts: (id) => this.volumeMounts.view(id),
     };
   }
 
@@ -143,6 +152,13 @@ export class Engine {
     registerContainerRoutes(this.router, cb);
     registerExecRoutes(this.router, cb);
     registerImageRoutes(this.router, this.images as never);
+    registerVolumeRoutes(this.router, {
+      list: (f) => this.volumes.list(f).map((v) => this.volumes.view(v)),
+      inspect: (name) => this.volumes.view(this.volumes.get(name)),
+      create: async (b) => this.volumes.view(await this.volumes.create(b)),
+      remove: (name, o) => this.volumes.remove(name, o),
+      prune: (f) => this.volumes.prune(f),
+    });
     registerEmptyLookups(this.router);
     registerUnimplemented(this.router);
   }

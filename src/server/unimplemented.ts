@@ -16,8 +16,7 @@ export const UNIMPLEMENTED: [string, string][] = [
   ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'], ['POST', '/auth'], ['GET', '/system/df'],
   ['GET', '/networks'], ['POST', '/networks/create'], ['DELETE', '/networks/{id}'],
   ['POST', '/networks/{id}/connect'], ['POST', '/networks/{id}/disconnect'], ['POST', '/networks/prune'],
-  ['GET', '/volumes'], ['POST', '/volumes/create'], ['PUT', '/volumes/{name}'],
-  ['DELETE', '/volumes/{name}'], ['POST', '/volumes/prune'],
+  ['PUT', '/volumes/{name}'],
   ['GET', '/plugins'], ['GET', '/plugins/privileges'], ['POST', '/plugins/pull'], ['DELETE', '/plugins/{name:.*}'],
   ['POST', '/plugins/{name:.*}/enable'], ['POST', '/plugins/{name:.*}/disable'], ['POST', '/plugins/{name:.*}/upgrade'],
   ['POST', '/plugins/create'], ['POST', '/plugins/{name:.*}/push'], ['POST', '/plugins/{name:.*}/set'], ['GET', '/images/{name:.*}/attestations'],
@@ -39,7 +38,6 @@ const SWARM = /^\/(swarm|nodes|services|tasks|secrets|configs)/;
  */
 export function registerEmptyLookups(router: Router): void {
   router.get('/networks/{id}', (ctx) => { throw notFound(`network ${ctx.params.id} not found`); });
-  router.get('/volumes/{name}', (ctx) => { throw notFound(`get ${ctx.params.name}: no such volume`); });
   router.get('/plugins/{name:.*}/json', (ctx) => { throw notFound(`plugin "${ctx.params.name}" not found`); });
 }
 
