@@ -7,6 +7,7 @@ import type { ContainerRecord } from './record';
 import { resolveUser } from './user';
 import { hostsFile, resolvConf, writeEtcFiles } from './etcfiles';
 import type { StartExtras } from './hooks';
+import { isolationSpec } from './spec-isolation';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -53,31 +54,21 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
   if (!has('HOME')) env.push(`HOME=${user.home}`);
   env.push(...(extras.env ?? []));
 
+  const iso = isolationSpec(hc, (ref) => joinPid?.(ref) ?? 0, hostNet);
   const mounts: SpecMount[] = [
     { destination: '/etc/resolv.conf', type: 'bind', source: c.resolvConfPath },
     { destination: '/etc/hostname', type: 'bind', source: c.hostnamePath },
     { destination: '/etc/hosts', type: 'bind', source: c.hostsPath },
     // -v, --mount, --tmpfs and --volumes-from come from the volumes hook (src/volumes/containers.ts).
     ...(extras.mounts ?? []),
+    ...iso.mounts,
   ];
-
-  const resources: Record<string, unknown> = {};
-  if (hc.Memory) resources.memory = { limit: hc.Memory, ...(hc.MemorySwap ? { swap: hc.MemorySwap } : {}) };
-  const cpu: Record<string, unknown> = {};
-  if (hc.NanoCpus) { cpu.period = 100000; cpu.quota = Math.round((hc.NanoCpus / 1e9) * 100000); }
-  if (hc.CpuShares) cpu.shares = hc.CpuShares;
-  if (hc.CpuQuota) cpu.quota = hc.CpuQuota;
-  if (hc.CpuPeriod) cpu.period = hc.CpuPeriod;
-  if (hc.CpusetCpus) cpu.cpus = hc.CpusetCpus;
-  if (hc.CpusetMems) cpu.mems = hc.CpusetMems;
-  if (Object.keys(cpu).length) resources.cpu = cpu;
-  if (hc.PidsLimit && hc.PidsLimit > 0) resources.pids = { limit: hc.PidsLimit };
 
   return buildSpec({
     id: c.id,
     rootfs,
     readonlyRootfs: !!hc.ReadonlyRootfs,
-    args: [c.path, ...c.args],
+    args: [...iso.initArgs, c.path, ...c.args],
     env,
     cwd: c.config.WorkingDir || '/',
     user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
@@ -85,16 +76,18 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     consoleSize: hc.ConsoleSize && hc.ConsoleSize[0] > 0 ? { height: hc.ConsoleSize[0], width: hc.ConsoleSize[1] } : undefined,
     hostname,
     domainname: c.config.Domainname || undefined,
-    namespaces: { network, uts: hostNet ? 'host' : 'new', pid: hc.PidMode === 'host' ? 'host' : 'new', ipc: hc.IpcMode === 'host' ? 'host' : 'new' },
+    namespaces: { network, ...iso.namespaces },
     mounts,
     shmSize: hc.ShmSize || undefined,
     privileged: !!hc.Privileged,
     capAdd: hc.CapAdd ?? undefined,
     capDrop: hc.CapDrop ?? undefined,
-    noNewPrivileges: (hc.SecurityOpt ?? []).some((o) => /^no-new-privileges(=true|:true)?$/.test(o)),
+    noNewPrivileges: iso.noNewPrivileges,
+    devices: iso.devices,
+    seccomp: iso.seccomp,
     rlimits: (hc.Ulimits ?? []).map((u) => ({ type: u.Name, soft: u.Soft, hard: u.Hard })),
     oomScoreAdj: hc.OomScoreAdj || undefined,
     sysctl: hc.Sysctls ?? undefined,
-    resources,
+    resources: iso.resources,
   });
 }
