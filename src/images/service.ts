@@ -138,11 +138,11 @@ export class LocalImageService implements ImageService {
   }
 
   /** GraphDriver of an image as `docker image inspect` shows it (top layer, lowers nearest first). */
-  async imageGraphDriver(id: string): Promise<{ Name: string; Data: GraphDriverData | null }> {
+  imageGraphDriver(id: string): { Name: string; Data: GraphDriverData | null } {
     const row = this.records.image(id);
     if (!row?.top_layer) return { Name: 'overlay2', Data: null };
     const dirs = this.layerChain(row.top_layer).map((c) => this.records.layer(c)!.dir).reverse();
-    return { Name: 'overlay2', Data: await this.layers.graphDriverData(dirs[0], dirs.slice(1)) };
+    return { Name: 'overlay2', Data: this.layers.graphDriverData(dirs[0], dirs.slice(1)) };
   }
 
   /** `docker image inspect` shape for the API version. */
@@ -299,12 +299,12 @@ export class LocalImageService implements ImageService {
     return this.layers.diffDir(this.containerDir(containerId));
   }
 
-  /** GraphDriver of a container as `docker inspect` shows it. */
-  async containerGraphDriver(containerId: string): Promise<{ Name: string; Data: GraphDriverData }> {
+  /** GraphDriver of a container as `docker inspect` shows it; Data is null without a layer. */
+  containerGraphDriver(containerId: string): { Name: string; Data: GraphDriverData | null } {
     const row = this.records.containerLayer(containerId);
-    if (!row) throw notFound(`No such container layer: ${containerId}`);
+    if (!row) return { Name: 'overlay2', Data: null };
     const lowers = this.layerChain(row.parent_layer).map((c) => this.records.layer(c)!.dir).reverse();
-    return { Name: 'overlay2', Data: await this.layers.graphDriverData(row.dir, lowers) };
+    return { Name: 'overlay2', Data: this.layers.graphDriverData(row.dir, lowers) };
   }
 
   // ---- start-up --------------------------------------------------------------------------
@@ -321,6 +321,12 @@ export class LocalImageService implements ImageService {
         if (!(await this.layers.exists(l.dir))) {
           this.log?.warn(`layer ${l.chain_id}: directory missing, forgetting it`);
           this.records.deleteLayer(l.chain_id);
+        }
+      }
+      for (const c of this.records.containerLayers()) {
+        if (!(await this.layers.exists(c.dir))) {
+          this.log?.warn(`container layer ${c.container_id}: directory missing, forgetting it`);
+          this.records.deleteContainerLayer(c.container_id);
         }
       }
       const known = new Set<string>([

@@ -51,8 +51,8 @@ export interface ImageService {
   containerLayerSize(containerId: string): Promise<{ sizeRw: number; sizeRootFs: number }>;
   /** Directory holding the container's read-write layer (the overlay upperdir). */
   containerLayerDiffDir(containerId: string): string;
-  /** GraphDriver as `docker inspect <container>` shows it: overlay2 with Lower/Merged/Upper/WorkDir. */
-  containerGraphDriver?(containerId: string): Promise<{ Name: string; Data: { LowerDir?: string; MergedDir: string; UpperDir: string; WorkDir: string } }>;
+  /** GraphDriver as `docker inspect <container>` shows it: overlay2 with Lower/Merged/Upper/WorkDir (Data null without a layer). */
+  containerGraphDriver?(containerId: string): { Name: string; Data: { LowerDir?: string; MergedDir: string; UpperDir: string; WorkDir: string } | null };
 
   /**
    * Lets rmi refuse images used by containers: `fn` returns ids of all containers using the

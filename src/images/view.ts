@@ -54,7 +54,7 @@ export async function inspectImage(s: LocalImageService, ref: string, apiVersion
   out.Os = cfg.os;
   out.Size = rec.size;
   if (lt(apiVersion, '1.44')) out.VirtualSize = rec.size;
-  out.GraphDriver = await s.imageGraphDriver(rec.id);
+  out.GraphDriver = s.imageGraphDriver(rec.id);
   out.RootFS = { Type: 'layers', Layers: cfg.rootfs?.diff_ids ?? [] };
   out.Metadata = { LastTagTime: s.lastTagTime(rec.id) };
   return out;

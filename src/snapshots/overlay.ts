@@ -212,7 +212,7 @@ export class OverlayStore {
   }
 
   /** GraphDriver.Data as `docker inspect` shows it for a layer stacked on its lowers. */
-  async graphDriverData(id: string, lowerIds: string[]): Promise<GraphDriverData> {
+  graphDriverData(id: string, lowerIds: string[]): GraphDriverData {
     const data: GraphDriverData = { MergedDir: this.mergedDir(id), UpperDir: this.diffDir(id), WorkDir: this.workDir(id) };
     if (lowerIds.length) data.LowerDir = lowerIds.map((l) => this.diffDir(l)).join(':');
     return data;

@@ -53,7 +53,7 @@ const isENOENT = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
  * Resolves directory components under root as if root were `/`: symlinks are followed but
  * clamped to the root. With `create`, missing directories are made (mode 0755).
  */
-export async function resolveDirInRoot(root: string, parts: string[], create: boolean): Promise<string> {
+export async function resolveDirInRoot(root: string, parts: string[], create: boolean, known?: Set<string>): Promise<string> {
   let resolved: string[] = [];
   const queue = [...parts];
   let links = 0;
@@ -62,10 +62,12 @@ export async function resolveDirInRoot(root: string, parts: string[], create: bo
     if (p === '' || p === '.') continue;
     if (p === '..') { resolved.pop(); continue; }
     const cur = path.join(root, ...resolved, p);
+    if (known?.has(cur)) { resolved.push(p); continue; }
     let st;
     try { st = await fs.lstat(cur); } catch (e) {
       if (!isENOENT(e) || !create) throw e;
       await fs.mkdir(cur, { mode: 0o755 });
+      known?.add(cur);
       resolved.push(p);
       continue;
     }
@@ -77,6 +79,7 @@ export async function resolveDirInRoot(root: string, parts: string[], create: bo
       continue;
     }
     if (!st.isDirectory()) throw invalidParameter(`invalid tar entry: ${path.join(...resolved, p)} is not a directory`);
+    known?.add(cur);
     resolved.push(p);
   }
   return path.join(root, ...resolved);
@@ -118,10 +121,15 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
     for (const k of pendingSpecial.keys()) if (k === abs || abs.startsWith(k + '/')) pendingSpecial.delete(k);
   };
 
+  // Directories verified to be real (not symlinks) since this extraction began: saves an
+  // lstat per path component per entry. Only this extraction writes here, and every
+  // replacement goes through removeExisting, which forgets the path and all below it.
+  const realDirs = new Set<string>([root]);
   const removeExisting = async (abs: string, keepDir: boolean): Promise<void> => {
     let st;
     try { st = await fs.lstat(abs); } catch (e) { if (isENOENT(e)) return; throw e; }
     if (keepDir && st.isDirectory()) return;
+    if (st.isDirectory()) for (const d of realDirs) if (d === abs || d.startsWith(abs + '/')) realDirs.delete(d);
     await fs.rm(abs, { recursive: true, force: true });
   };
 
@@ -144,7 +152,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
       }
       return;
     }
-    const parent = await resolveDirInRoot(root, parts.slice(0, -1), true);
+    const parent = await resolveDirInRoot(root, parts.slice(0, -1), true, realDirs);
 
     if (whiteouts === 'overlay' && base.startsWith(WHITEOUT_PREFIX)) {
       if (base === WHITEOUT_OPAQUE) { opaque.add(parent); return; }
@@ -188,7 +196,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
       case 'link': {
         const lparts = cleanTarPath(h.linkname ?? '');
         if (lparts.length === 0) throw invalidParameter(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}`);
-        const ldir = await resolveDirInRoot(root, lparts.slice(0, -1), false).catch(() => {
+        const ldir = await resolveDirInRoot(root, lparts.slice(0, -1), false, realDirs).catch(() => {
           throw invalidParameter(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: target not in layer`);
         });
         const target = path.join(ldir, lparts[lparts.length - 1]);

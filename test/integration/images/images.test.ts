@@ -130,9 +130,9 @@ test('container layer: mount, run busybox in it with chroot, writes go to the up
   const size = await svc.containerLayerSize(cid);
   assert.equal(size.sizeRw, 3);
   assert.equal(size.sizeRootFs, img.size + 3);
-  const gd = await svc.containerGraphDriver(cid);
-  assert.equal(gd.Data.MergedDir, merged);
-  assert.ok(gd.Data.LowerDir?.endsWith('/diff'));
+  const gd = svc.containerGraphDriver(cid);
+  assert.equal(gd.Data?.MergedDir, merged);
+  assert.ok(gd.Data?.LowerDir?.endsWith('/diff'));
   // the image cannot go while the container exists (soft), its layers stay after rmi -f
   svc.setUsageCheck((i) => (i === img.id ? [cid] : []));
   assert.throws(() => svc.remove(img.id, {}), /must be forced/);
