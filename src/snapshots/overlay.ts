@@ -40,7 +40,7 @@ function shortLinkName(): string {
 }
 
 export function checkLayerId(id: string): string {
-  if (!ID_RE.test(id)) throw invalidParameter(`invalid layer id: ${JSON.stringify(id)}`);
+  if (!ID_RE.test(id) || id === LINK_DIR) throw invalidParameter(`invalid layer id: ${JSON.stringify(id)}`);
   return id;
 }
 
@@ -102,7 +102,10 @@ export class OverlayStore {
         await fs.mkdir(path.join(tmp, 'merged'), { mode: 0o700 });
         if (!parent) await fs.mkdir(path.join(tmp, 'empty'), { mode: 0o755 });
       }
-      await syncFs(tmp);
+      // Image layers are flushed (one syncfs) before their row is committed. A read-write
+      // layer starts empty: a crash loses nothing of value, and the spawn would cost every
+      // `docker run`; reconcile drops a row whose dir did not survive.
+      if (!opts.rw) await syncFs(tmp);
       return { tmp, link };
     } catch (e) {
       await fs.rm(tmp, { recursive: true, force: true });

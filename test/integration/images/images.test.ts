@@ -255,3 +255,28 @@ test('reconcile: every state between the steps of an import ends whole or gone',
   const again = await s.import({ source: tarStream(await makeTar([{ name: 'g', body: 'y' }])), repo: 'kept' });
   assert.deepEqual(s.get('kept').id, again.id);
 });
+
+test('import from a URL streams Docker progress lines and ends with the id', opts, async () => {
+  const tar = fs.readFileSync(busyboxTar());
+  const files = http.createServer((req, res) => {
+    if (req.url === '/rootfs.tar') { res.writeHead(200, { 'Content-Length': tar.length }); res.end(tar); return; }
+    res.writeHead(404); res.end();
+  });
+  await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
+  try {
+    const port = (files.address() as { port: number }).port;
+    const r = await request('POST', `/v1.50/images/create?fromSrc=${encodeURIComponent(`http://127.0.0.1:${port}/rootfs.tar`)}&repo=fromurl`);
+    assert.equal(r.status, 200);
+    const lines = r.text.split('\r\n').filter(Boolean).map((l) => JSON.parse(l));
+    assert.deepEqual(lines[0], { status: `Downloading from http://127.0.0.1:${port}/rootfs.tar` });
+    assert.ok(lines.some((l) => l.status === 'Importing' && l.progressDetail.total === tar.length));
+    const id = lines[lines.length - 1].status;
+    assert.equal(svc.get('fromurl').id, id);
+    assert.equal(svc.config(id).comment, `Imported from http://127.0.0.1:${port}/rootfs.tar`);
+    const missing = await request('POST', `/v1.50/images/create?fromSrc=${encodeURIComponent(`http://127.0.0.1:${port}/nope`)}`);
+    assert.equal(missing.status, 400, 'nothing was streamed yet: a real status');
+    assert.match(JSON.parse(missing.text).message, /404/);
+  } finally {
+    files.close();
+  }
+});

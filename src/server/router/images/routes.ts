@@ -65,9 +65,10 @@ async function postImagesCreate(ctx: Ctx, backend: ImageRoutesBackend): Promise<
     ctx.res.end();
     return;
   }
+  // As dockerd: a failing download is a plain error; once lines flow, errors go in the stream.
+  const dl = await importFromUrl(src);
   const write = startStream(ctx);
   try {
-    const dl = await importFromUrl(src);
     write({ status: `Downloading from ${dl.url}` });
     let seen = 0;
     let last = 0;
