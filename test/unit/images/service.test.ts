@@ -193,3 +193,28 @@ test('prune: dangling by default, all unused with dangling=false', async () => {
   assert.equal(s.get('used').id, used.id);
   assert.deepEqual(await s.pruneImages(new Map()), { ImagesDeleted: null, SpaceReclaimed: 0 });
 });
+
+test('rmi: the last tag of a repository takes its digest references along', async () => {
+  const { s, imp } = await setup();
+  const img = await imp('x', 'app:1');
+  const digest = `sha256:${'d'.repeat(64)}`;
+  s.records.setRef(`docker.io/library/app@${digest}`, img.id, true);
+  s.records.setRef(`docker.io/library/other@${digest}`, img.id, true);
+  assert.deepEqual(s.get(img.id).repoDigests, [`app@${digest}`, `other@${digest}`]);
+  assert.equal(s.get(`app@${digest}`).id, img.id);
+  assert.deepEqual(s.remove('app:1', {}), [{ Untagged: 'app:1' }, { Untagged: `app@${digest}` }]);
+  assert.deepEqual(s.get(img.id).repoDigests, [`other@${digest}`], 'another repository keeps its digest');
+  const out = s.remove(`other@${digest}`, {});
+  assert.deepEqual(out[0], { Untagged: `other@${digest}` });
+  assert.equal(out[1].Deleted, img.id);
+});
+
+test('list: until takes timestamps and durations', async () => {
+  const { s, imp } = await setup();
+  const a = await imp('a', 'a');
+  const ids = (u: string) => s.listImages({ apiVersion: '1.50', filters: new Map([['until', [u]]]) }).map((i) => i.Id);
+  assert.deepEqual(ids(String(Math.floor(Date.now() / 1000) + 60)), [a.id]);
+  assert.deepEqual(ids('1h'), []);
+  assert.deepEqual(ids('2000-01-01T00:00:00Z'), []);
+  assert.throws(() => ids('yesterday-ish'), (e) => isInvalidParameter(e));
+});
