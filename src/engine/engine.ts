@@ -26,6 +26,8 @@ import type { ContainerBackend } from '../server/router/containers/backend';
 import { VolumeService } from '../volumes/service';
 import { VolumeMounts } from '../volumes/containers';
 import { registerVolumeRoutes } from '../server/router/volumes/routes';
+import { registerArchiveRoutes } from '../server/router/archive/routes';
+import { ContainerArchive } from '../containers/archive';
 
 /**
  * The composition root: builds every service from the daemon config, wires them together
@@ -152,6 +154,11 @@ export class Engine {
     registerContainerRoutes(this.router, cb);
     registerExecRoutes(this.router, cb);
     registerImageRoutes(this.router, this.images as never);
+    registerArchiveRoutes(this.router, new ContainerArchive({
+      get: (ref) => this.containers.get(ref),
+      rootfs: (id) => this.images.mountContainerLayer(id),
+      mounts: (id) => this.volumeMounts.archiveMounts(id),
+    }));
     registerVolumeRoutes(this.router, {
       list: (f) => this.volumes.list(f).map((v) => this.volumes.view(v)),
       inspect: (name) => this.volumes.view(this.volumes.get(name)),

@@ -9,8 +9,8 @@ import type { Router } from './router';
 export const UNIMPLEMENTED: [string, string][] = [
   ['GET', '/containers/{name}/top'], ['GET', '/containers/{name}/changes'], ['GET', '/containers/{name}/export'],
   ['GET', '/containers/{name}/stats'], ['POST', '/containers/{name}/update'], ['POST', '/containers/{name}/pause'],
-  ['POST', '/containers/{name}/unpause'], ['GET', '/containers/{name}/attach/ws'], ['HEAD', '/containers/{name}/archive'],
-  ['GET', '/containers/{name}/archive'], ['PUT', '/containers/{name}/archive'], ['POST', '/commit'],
+  ['POST', '/containers/{name}/unpause'], ['GET', '/containers/{name}/attach/ws'],
+  ['POST', '/commit'],
   ['POST', '/build'], ['POST', '/build/prune'], ['POST', '/build/cancel'], ['POST', '/session'],
   ['POST', '/images/{name:.*}/push'], ['GET', '/images/{name:.*}/get'], ['GET', '/images/get'], ['POST', '/images/load'],
   ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'], ['POST', '/auth'], ['GET', '/system/df'],

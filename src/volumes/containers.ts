@@ -40,6 +40,14 @@ export class VolumeMounts {
 
   mountsOf(id: string): MountPoint[] { return this.volumes.store.mountsOf(id); }
 
+  /** Volumes and binds by destination, for docker cp (tmpfs lives only inside the container). */
+  archiveMounts(id: string): { destination: string; source: string; rw: boolean }[] {
+    return this.mountsOf(id).filter((m) => m.Type !== 'tmpfs').map((m) => ({
+      destination: m.Destination, rw: m.RW,
+      source: m.Type === 'volume' && m.subpath ? secureJoin(m.Source, m.subpath) : m.Source,
+    }));
+  }
+
   private requests(c: ContainerLike): { reqs: MountRequest[]; from: MountPoint[] } {
     const hc = c.hostConfig;
     const from: MountPoint[] = [];

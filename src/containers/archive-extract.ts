@@ -1,0 +1,184 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as tar from 'tar-stream';
+import { invalidParameter, system } from '../errdefs';
+import { type ContainerFs, at, isCode, openDirAt, resolveIn } from './archive-fs';
+
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = fs.constants;
+const O_CLOEXEC = 0o2000000;
+
+export interface ExtractOptions {
+  noOverwriteDirNonDir: boolean;
+  /** Owner for every entry (docker cp -a with a container user); else the tar's own. */
+  chown?: { uid: number; gid: number };
+  readonlyMessage: string;
+}
+
+interface Dir { fd: number; rw: boolean }
+
+/**
+ * Unpacks a tar into a directory of a container (PUT /containers/{id}/archive). Entry names
+ * are cleaned and may not climb above the extraction point; every parent directory is
+ * reached by a walk inside the container (archive-fs), and every final component is created
+ * relative to its parent's fd without following symlinks (O_EXCL|O_NOFOLLOW, lchown,
+ * lutimes), so neither the archive nor a container racing the copy can make it write
+ * outside the container's file system.
+ */
+export class Extractor {
+  private dirs = new Map<string, Dir>();
+  private dirTimes: { rel: string; mtime: Date }[] = [];
+
+  constructor(private readonly cfs: ContainerFs, private readonly destLogical: string, private readonly opts: ExtractOptions) {}
+
+  /** Extracts every entry in order; resolves when the archive ends. */
+  async extract(stream: Readable): Promise<void> {
+    const ex = tar.extract();
+    const done = new Promise<void>((resolve, reject) => {
+      ex.on('entry', (header, bodyRaw, next) => {
+        const body = bodyRaw as unknown as Readable;
+        this.entry(header, body).then(() => next(), (e: unknown) => { body.resume(); ex.destroy(e as Error); });
+      });
+      ex.on('finish', resolve);
+      ex.on('error', reject);
+      stream.on('error', reject);
+    });
+    stream.pipe(ex);
+    try {
+      await done;
+      for (const d of this.dirTimes.reverse()) {
+        const dir = this.dir(d.rel, false);
+        if (dir) fs.utimesSync(at(dir.fd, ''), d.mtime, d.mtime);
+      }
+    } finally {
+      for (const d of this.dirs.values()) { try { fs.closeSync(d.fd); } catch { /* closed */ } }
+      this.dirs.clear();
+    }
+  }
+
+  /** The directory at `rel` below the extraction point, created (0755) when missing. */
+  private dir(rel: string, create = true): Dir | undefined {
+    const cached = this.dirs.get(rel);
+    if (cached) return cached;
+    const logical = path.posix.join(this.destLogical, rel);
+    let r = resolveIn(this.cfs, logical, true);
+    if (r.name) {
+      const st = r.lstat();
+      if (st || !create) { r.close(); if (!create) return undefined; throw invalidParameter(`cannot extract into ${logical}: not a directory`); }
+      if (!r.writable) { r.close(); throw system(this.opts.readonlyMessage); }
+      try { fs.mkdirSync(r.hostPath, 0o755); } finally { r.close(); }
+      r = resolveIn(this.cfs, logical, true);
+      if (r.name) { r.close(); throw invalidParameter(`cannot extract into ${logical}: not a directory`); }
+    }
+    if (this.dirs.size > 1000) this.forget('');
+    const d = r.detach();
+    this.dirs.set(rel, d);
+    return d;
+  }
+
+  /** Drops cached dirs at or below rel (after that path was replaced). */
+  private forget(rel: string): void {
+    for (const [k, d] of this.dirs) {
+      if (rel === '' || k === rel || k.startsWith(`${rel}/`)) { try { fs.closeSync(d.fd); } catch { /* closed */ } this.dirs.delete(k); }
+    }
+  }
+
+  private owner(h: tar.Header): { uid: number; gid: number } {
+    return this.opts.chown ?? { uid: h.uid ?? 0, gid: h.gid ?? 0 };
+  }
+
+  private async entry(h: tar.Header, body: Readable): Promise<void> {
+    const rel = cleanName(h.name);
+    if (rel === '') { body.resume(); return; }
+    const parent = this.dir(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel)) as Dir;
+    if (!parent.rw) throw system(this.opts.readonlyMessage);
+    const name = path.posix.basename(rel);
+    const target = at(parent.fd, name);
+    let existing: fs.Stats | undefined;
+    try { existing = fs.lstatSync(target); } catch (e) { if (!isCode(e, 'ENOENT')) throw e; }
+    const abs = path.posix.join(this.destLogical, rel);
+    const type = h.type === 'contiguous-file' ? 'file' : h.type ?? 'file';
+    const mtime = h.mtime ?? new Date();
+    const { uid, gid } = this.owner(h);
+    const mode = (h.mode ?? 0o644) & 0o7777;
+
+    if (type === 'directory') {
+      if (existing && !existing.isDirectory()) {
+        if (this.opts.noOverwriteDirNonDir) throw invalidParameter(`cannot overwrite non-directory "${abs}" with directory "${rel}"`);
+        fs.unlinkSync(target);
+        existing = undefined;
+      }
+      if (!existing) fs.mkdirSync(target, 0o700);
+      this.forget(rel);
+      const fd = openDirAt(parent.fd, name, O_RDONLY);
+      try { fs.fchownSync(fd, uid, gid); fs.fchmodSync(fd, mode); } finally { fs.closeSync(fd); }
+      this.dirTimes.push({ rel, mtime });
+      body.resume();
+      return;
+    }
+    if (existing) {
+      if (existing.isDirectory()) {
+        if (this.opts.noOverwriteDirNonDir) throw invalidParameter(`cannot overwrite directory "${abs}" with non-directory "${rel}"`);
+        removeTreeAt(parent.fd, name);
+      } else fs.unlinkSync(target);
+      this.forget(rel);
+    }
+    if (type === 'file') {
+      const fd = fs.openSync(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600);
+      try {
+        await pipeline(body, fs.createWriteStream('', { fd, autoClose: false }));
+        fs.fchownSync(fd, uid, gid);
+        fs.fchmodSync(fd, mode);
+        fs.futimesSync(fd, mtime, mtime);
+      } finally { fs.closeSync(fd); }
+      return;
+    }
+    body.resume();
+    if (type === 'symlink') {
+      fs.symlinkSync(h.linkname ?? '', target);
+      fs.lchownSync(target, uid, gid);
+      fs.lutimesSync(target, mtime, mtime);
+      return;
+    }
+    if (type === 'link') {
+      const src = cleanName(h.linkname ?? '');
+      if (!src) throw invalidParameter(`invalid hardlink "${h.name}" -> "${h.linkname}"`);
+      const srcDir = this.dir(path.posix.dirname(src) === '.' ? '' : path.posix.dirname(src), false);
+      if (!srcDir) throw invalidParameter(`invalid hardlink "${h.name}" -> "${h.linkname}": no such file`);
+      fs.linkSync(at(srcDir.fd, path.posix.basename(src)), target);
+      return;
+    }
+    if (type === 'character-device' || type === 'block-device' || type === 'fifo') {
+      // mknod(2) is not in node: the tool gets the same openat-style path through our fd table.
+      const p = `/proc/${process.pid}/fd/${parent.fd}/${name}`;
+      const args = type === 'fifo' ? [p, 'p'] : [p, type === 'block-device' ? 'b' : 'c', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
+      execFileSync('mknod', ['-m', mode.toString(8), ...args]);
+      fs.lchownSync(target, uid, gid);
+      return;
+    }
+    // Other entry types (pax globals handled by tar-stream, sockets...) are skipped like Docker does.
+  }
+}
+
+/** Cleans a tar entry name to a relative path; names that climb above the root are refused. */
+export function cleanName(name: string): string {
+  const n = path.posix.normalize(`/${name}`).slice(1).replace(/\/$/, '');
+  if (n.split('/').includes('..')) throw invalidParameter(`invalid tar entry name: ${name}`);
+  return n;
+}
+
+/** rm -rf of `name` in `dirFd` through fds, never following a symlink that replaces a directory mid-way. */
+export function removeTreeAt(dirFd: number, name: string): void {
+  let fd: number;
+  try { fd = openDirAt(dirFd, name, O_RDONLY); } catch (e) {
+    if (isCode(e, 'ENOTDIR', 'ELOOP')) { fs.unlinkSync(at(dirFd, name)); return; }
+    if (isCode(e, 'ENOENT')) return;
+    throw e;
+  }
+  try {
+    for (const c of fs.readdirSync(at(fd, ''))) removeTreeAt(fd, c);
+  } finally { fs.closeSync(fd); }
+  fs.rmdirSync(at(dirFd, name));
+}
