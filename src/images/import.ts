@@ -1,10 +1,8 @@
 import type { ContainerConfig } from '../api/types';
 import { invalidParameter } from '../errdefs';
-import { decompressStream } from '../util/tar-decompress';
-import { extractTar } from '../util/tar-extract';
-import { sha256Digest } from '../util/ids';
 import { parseRepoTag, type Reference } from '../util/reference';
 import { applyChanges } from './changes';
+import { commitImage, unpackLayer } from './commit';
 import type { LocalImageService, StoredConfig } from './service';
 import type { ImageRecord, ImportOptions } from './types';
 import { ENGINE_VERSION } from '../api/version';
@@ -12,11 +10,11 @@ import { ENGINE_VERSION } from '../api/version';
 /**
  * `docker import`: one layer from a root file system tar (plain, gzip, bzip2 or xz).
  *
- * Crash safety, step by step: the tar is unpacked into overlay2/.tmp-* (flushed with
- * syncfs); the config blob goes through the content store's ingest (temp, verify, fsync,
- * rename); then, under the store's lock, the layer dir is renamed to its chain id and one
- * SQLite transaction records layer, image and tag. Until that commit nothing is visible;
- * reconcile() removes whatever an interrupted import left.
+ * Crash safety, step by step (see ./commit.ts): the tar is unpacked into overlay2/.tmp-*
+ * (flushed with syncfs); the config blob goes through the content store's ingest (temp,
+ * verify, fsync, rename); then, under the store's lock, the layer dir is renamed to its
+ * chain id and one SQLite transaction records layer, image and tag. Until that commit
+ * nothing is visible; reconcile() removes whatever an interrupted import left.
  */
 
 /** container.Config as Go marshals an empty one, so that inspect shows Docker's shape. */
@@ -61,47 +59,14 @@ export function buildImportConfig(diffId: string, opts: { changes?: string[]; me
 
 export async function importImage(s: LocalImageService, opts: ImportOptions, progress?: (line: object) => void): Promise<ImageRecord> {
   // Bad arguments fail before a byte is read, as in dockerd.
-  let ref: Reference | undefined;
-  if (opts.repo) ref = parseRepoTag(opts.repo, opts.tag);
+  const tags: Reference[] = opts.repo ? [parseRepoTag(opts.repo, opts.tag)] : [];
   const message = opts.message || 'Imported from -';
   buildImportConfig('sha256:' + '0'.repeat(64), { changes: opts.changes, platform: opts.platform });
-
-  const { stream } = await decompressStream(opts.source);
-  let diffId = '';
-  let size = 0;
-  const prepared = await s.layers.prepareLayer(null, async (diffDir) => {
-    try {
-      const r = await extractTar(stream, diffDir);
-      diffId = r.diffId;
-      size = r.size;
-    } catch (e) {
-      stream.destroy();
-      if (e instanceof Error && !('kind' in e)) throw invalidParameter(`failed to import: ${e.message}`);
-      throw e;
-    }
-  });
   // dockerd sends no progress for an import from the request body, only the final id
   void progress;
-  try {
-    const config = buildImportConfig(diffId, { changes: opts.changes, message, platform: opts.platform });
-    const bytes = Buffer.from(JSON.stringify(config));
-    const id = sha256Digest(bytes);
-    const chainId = diffId; // a base layer's chain id is its diff id
-    const dir = chainId.slice('sha256:'.length);
-    await s.content.writeBuffer(bytes, id);
-    await s.lock.run(async () => {
-      const had = s.records.layer(chainId);
-      const created = await s.layers.commitLayer(prepared, dir);
-      if (!created && !had && !(await s.layers.exists(dir))) throw new Error(`layer ${chainId} vanished during import`);
-      s.records.tx(() => {
-        if (!had) s.records.insertLayer({ chain_id: chainId, diff_id: diffId, parent: null, dir, size });
-        s.records.insertImage({ id, created: config.created ?? new Date().toISOString(), size, parent: '', top_layer: chainId });
-        if (ref) s.tagResolved(id, ref);
-      });
-    });
-    s.emit('import', id, id);
-    return s.get(id);
-  } finally {
-    await s.layers.discard(prepared);
-  }
+  const layer = await unpackLayer(s, opts.source);
+  const config = buildImportConfig(layer.diffId, { changes: opts.changes, message, platform: opts.platform });
+  const id = await commitImage(s, { config: Buffer.from(JSON.stringify(config)), layers: [layer], tags });
+  s.emit('import', id, id);
+  return s.get(id);
 }

@@ -10,6 +10,7 @@ import type { Logger } from '../util/log';
 import {
   familiarString, fullName, parseAnyReference, parseRepoTag, referenceString, tagNameOnly, type Reference,
 } from '../util/reference';
+import { commitImage, unpackLayer, type CommitOptions, type UnpackedLayer } from './commit';
 import { importImage } from './import';
 import { ImageRecords, type ImageRow } from './records';
 import { pruneImages } from './prune';
@@ -163,6 +164,16 @@ export class LocalImageService implements ImageService {
 
   import(opts: ImportOptions, progress?: (line: object) => void): Promise<ImageRecord> {
     return importImage(this, opts, progress);
+  }
+
+  /** Unpacks one layer tar into a temp dir (step one of making an image; see ./commit.ts). */
+  unpackLayer(source: import('node:stream').Readable): Promise<UnpackedLayer> {
+    return unpackLayer(this, source);
+  }
+
+  /** Commits unpacked layers, config and tags as one image (step two); returns its id. */
+  commitImage(o: CommitOptions): Promise<string> {
+    return commitImage(this, o);
   }
 
   /** Points repo:tag at an image (moving it from any other image) and logs a `tag` event. */

@@ -85,10 +85,11 @@ export class OverlayStore {
   }
 
   /**
-   * Step one of making a layer on top of `parent` (null for a base layer): a temp dir whose
-   * diff/ `fill` writes into, flushed to disk. Nothing is visible until commitLayer().
+   * Step one of making a layer: a temp dir whose diff/ `fill` writes into, flushed to disk
+   * (one syncfs) unless it is a read-write layer. The parent is named only at commit, so
+   * the layers of one image can be unpacked in parallel. Nothing is visible until commitLayer().
    */
-  async prepareLayer(parent: string | null, fill: (diffDir: string) => Promise<void>, opts: { rw?: boolean } = {}): Promise<PreparedLayer> {
+  async prepareLayer(fill: (diffDir: string) => Promise<void>, opts: { rw?: boolean } = {}): Promise<PreparedLayer> {
     const tmp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     await fs.mkdir(path.join(tmp, 'diff'), { recursive: true, mode: 0o700 });
     try {
@@ -96,11 +97,10 @@ export class OverlayStore {
       await fill(path.join(tmp, 'diff'));
       const link = shortLinkName();
       await fs.writeFile(path.join(tmp, 'link'), link);
-      if (parent) await fs.writeFile(path.join(tmp, 'lower'), await this.lowerFor(parent));
-      if (parent || opts.rw) await fs.mkdir(path.join(tmp, 'work'), { mode: 0o700 });
       if (opts.rw) {
+        await fs.mkdir(path.join(tmp, 'work'), { mode: 0o700 });
         await fs.mkdir(path.join(tmp, 'merged'), { mode: 0o700 });
-        if (!parent) await fs.mkdir(path.join(tmp, 'empty'), { mode: 0o755 });
+        await fs.mkdir(path.join(tmp, 'empty'), { mode: 0o755 });
       }
       // Image layers are flushed (one syncfs) before their row is committed. A read-write
       // layer starts empty: a crash loses nothing of value, and the spawn would cost every
@@ -114,13 +114,20 @@ export class OverlayStore {
   }
 
   /**
-   * Step two: renames the prepared dir to <id> and makes its short link. Returns false (and
-   * discards the new copy) when a layer <id> already exists: layers are shared.
+   * Step two: writes the lower chain of `parent` (which must exist), renames the prepared
+   * dir to <id> and makes its short link. Returns false (and discards the new copy) when a
+   * layer <id> already exists: layers are shared.
    */
-  async commitLayer(p: PreparedLayer, id: string): Promise<boolean> {
+  async commitLayer(p: PreparedLayer, id: string, parent: string | null): Promise<boolean> {
     checkLayerId(id);
     try {
       if (await this.exists(id)) return false;
+      if (parent) {
+        const lower = path.join(p.tmp, 'lower');
+        const fh = await fs.open(lower, 'w', 0o644);
+        try { await fh.writeFile(await this.lowerFor(parent)); await fh.sync(); } finally { await fh.close(); }
+        await fs.mkdir(path.join(p.tmp, 'work'), { mode: 0o700 }).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; });
+      }
       try {
         await fs.rename(p.tmp, this.dir(id));
       } catch (e) {
@@ -153,8 +160,8 @@ export class OverlayStore {
   async createRW(id: string, parent: string | null): Promise<boolean> {
     if (parent && !(await this.exists(parent))) throw notFound(`layer ${parent}: not found`);
     checkLayerId(id);
-    const p = await this.prepareLayer(parent, async () => { /* an empty upper dir */ }, { rw: true });
-    return this.commitLayer(p, id);
+    const p = await this.prepareLayer(async () => { /* an empty upper dir */ }, { rw: true });
+    return this.commitLayer(p, id, parent);
   }
 
   /** Mounts a read-write layer at <id>/merged (idempotent) and returns that path. */
@@ -165,7 +172,7 @@ export class OverlayStore {
     const lowerFile = await this.readSmall(path.join(this.dir(id), 'lower'));
     const lower = lowerFile || `${id}/empty`;
     await fs.mkdir(merged, { recursive: true, mode: 0o700 });
-    await fs.mkdir(path.join(this.dir(id), 'empty'), { recursive: true }).catch(() => undefined);
+    if (!lowerFile) await fs.mkdir(path.join(this.dir(id), 'empty'), { recursive: true });
     const opts = `lowerdir=${lower},upperdir=${id}/diff,workdir=${id}/work`;
     if (opts.length > 4000) throw system(`layer ${id}: too many lower layers for one mount`);
     await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged], { cwd: this.root });

@@ -156,10 +156,13 @@ test('whiteouts and opaque dirs hide lower content across layers', opts, async (
     { name: 'a/.wh.gone', body: '' }, { name: '.wh.dir-gone', body: '' },
     { name: 'opq/', type: 'directory', mode: 0o755 }, { name: 'opq/.wh..wh..opq', body: '' }, { name: 'opq/new', body: 'n' },
   ]);
-  const p1 = await store.prepareLayer(null, async (d) => { await extractTar(tarStream(l1), d); });
-  assert.ok(await store.commitLayer(p1, 'layer1'));
-  const p2 = await store.prepareLayer('layer1', async (d) => { await extractTar(tarStream(l2), d); });
-  assert.ok(await store.commitLayer(p2, 'layer2'));
+  // unpacked in parallel, committed in order
+  const [p1, p2] = await Promise.all([
+    store.prepareLayer(async (d) => { await extractTar(tarStream(l1), d); }),
+    store.prepareLayer(async (d) => { await extractTar(tarStream(l2), d); }),
+  ]);
+  assert.ok(await store.commitLayer(p1, 'layer1', null));
+  assert.ok(await store.commitLayer(p2, 'layer2', 'layer1'));
   assert.equal(fs.readFileSync(path.join(store.dir('layer2'), 'lower'), 'utf8'), `l/${await store.link('layer1')}`);
   assert.match(fs.readlinkSync(path.join(store.root, 'l', await store.link('layer1'))), /^\.\.\/layer1\/diff$/);
   await store.createRW('rw', 'layer2');

@@ -218,3 +218,34 @@ test('list: until takes timestamps and durations', async () => {
   assert.deepEqual(ids('2000-01-01T00:00:00Z'), []);
   assert.throws(() => ids('yesterday-ish'), (e) => isInvalidParameter(e));
 });
+
+test('commitImage: multi-layer images share their common base; chain ids as the spec says', async () => {
+  const { s, root } = await setup();
+  const { chainIds } = await import('../../../src/images/commit');
+  const { createHash } = await import('node:crypto');
+  const mk = async (name: string) => s.unpackLayer(tarStream(await makeTar([{ name, body: name }])));
+  const cfg = (diffIds: string[], tag: string) => Buffer.from(JSON.stringify({
+    architecture: 'amd64', os: 'linux', created: new Date().toISOString(), config: { Cmd: [tag] }, rootfs: { type: 'layers', diff_ids: diffIds },
+  }));
+  // layers unpack in parallel
+  const [base, top1] = await Promise.all([mk('base'), mk('top1')]);
+  const id1 = await s.commitImage({ config: cfg([base.diffId, top1.diffId], 'one'), layers: [base, top1], tags: [{ domain: 'docker.io', path: 'library/one', tag: 'latest' }] });
+  const [base2, top2] = await Promise.all([mk('base'), mk('top2')]);
+  const id2 = await s.commitImage({ config: cfg([base2.diffId, top2.diffId], 'two'), layers: [base2, top2] });
+  const chain1 = chainIds([base.diffId, top1.diffId]);
+  assert.equal(chain1[0], base.diffId);
+  assert.equal(chain1[1], `sha256:${createHash('sha256').update(`${base.diffId} ${top1.diffId}`).digest('hex')}`);
+  assert.equal(s.records.layers().length, 3, 'base shared');
+  assert.equal(s.get('one').id, id1);
+  const ins = await s.inspectImage(id2, '1.50');
+  const gd = (ins.GraphDriver as { Data: { LowerDir: string } }).Data;
+  assert.equal(gd.LowerDir, path.join(root, 'overlay2', base.diffId.slice(7), 'diff'));
+  assert.deepEqual(s.history(id2).map((h) => h.Size), []);
+  // diff ids that do not match the config are refused, and nothing is left behind
+  const bad = await mk('x');
+  await assert.rejects(s.commitImage({ config: cfg([`sha256:${'0'.repeat(64)}`], 'bad'), layers: [bad] }), (e) => isInvalidParameter(e));
+  assert.equal(readdirSync(path.join(root, 'overlay2')).filter((n) => n.startsWith('.tmp-')).length, 0);
+  s.remove('one', {});
+  await s.pendingCleanup;
+  assert.equal(s.records.layers().length, 2, 'base stays for two');
+});

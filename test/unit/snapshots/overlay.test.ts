@@ -13,8 +13,8 @@ async function store() {
 }
 
 const layer = async (s: OverlayStore, id: string, parent: string | null, file: string) => {
-  const p = await s.prepareLayer(parent, async (d) => writeFileSync(path.join(d, file), file));
-  return s.commitLayer(p, id);
+  const p = await s.prepareLayer(async (d) => writeFileSync(path.join(d, file), file));
+  return s.commitLayer(p, id, parent);
 };
 
 test('overlay: layers laid out like overlay2 (diff, link, lower, work, l/ short links)', async () => {

@@ -1,0 +1,96 @@
+import type { Readable } from 'node:stream';
+import { invalidParameter, system } from '../errdefs';
+import type { PreparedLayer } from '../snapshots/overlay';
+import { sha256Digest } from '../util/ids';
+import type { Reference } from '../util/reference';
+import { decompressStream } from '../util/tar-decompress';
+import { extractTar } from '../util/tar-extract';
+import type { LocalImageService } from './service';
+
+/**
+ * The two steps every way of making an image goes through (import now; pull, load and
+ * commit later):
+ *
+ * 1. unpackLayer(): one layer tar (plain, gzip, bzip2, xz, zstd) into a temp dir, with its
+ *    diffID. Independent of any parent, so the layers of one image may unpack in parallel.
+ * 2. commitImage(): under the store's lock, the layers are renamed into place in order
+ *    (or dropped when already there), the config blob is stored, and one SQLite
+ *    transaction records layers, image and references. Before it, nothing is visible;
+ *    after a crash, reconcile() removes what step 1 or 2 left.
+ */
+export interface UnpackedLayer { prepared: PreparedLayer; diffId: string; size: number }
+
+/** ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)). */
+export function chainIds(diffIds: string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) out.push(out.length === 0 ? d : sha256Digest(`${out[out.length - 1]} ${d}`));
+  return out;
+}
+
+export async function unpackLayer(s: LocalImageService, source: Readable): Promise<UnpackedLayer> {
+  const { stream } = await decompressStream(source);
+  let diffId = '';
+  let size = 0;
+  const prepared = await s.layers.prepareLayer(async (diffDir) => {
+    try {
+      const r = await extractTar(stream, diffDir);
+      diffId = r.diffId;
+      size = r.size;
+    } catch (e) {
+      stream.destroy();
+      if (e instanceof Error && !('kind' in e)) throw invalidParameter(`failed to register layer: ${e.message}`);
+      throw e;
+    }
+  });
+  return { prepared, diffId, size };
+}
+
+export async function discardLayers(s: LocalImageService, layers: UnpackedLayer[]): Promise<void> {
+  for (const l of layers) await s.layers.discard(l.prepared);
+}
+
+export interface CommitOptions {
+  /** the exact config bytes: the image id is their sha256 */
+  config: Buffer;
+  /** the image's layers bottom first; their diffIDs must match config.rootfs.diff_ids */
+  layers: UnpackedLayer[];
+  /** tags to point at the image (each logs a `tag` event) */
+  tags?: Reference[];
+  parent?: string;
+}
+
+/** Returns the image id. The unpacked temp dirs are consumed (or removed) either way. */
+export async function commitImage(s: LocalImageService, o: CommitOptions): Promise<string> {
+  try {
+    const id = sha256Digest(o.config);
+    const parsed = JSON.parse(o.config.toString('utf8')) as { created?: string; rootfs?: { diff_ids?: string[] } };
+    const diffIds = o.layers.map((l) => l.diffId);
+    if (JSON.stringify(parsed.rootfs?.diff_ids ?? []) !== JSON.stringify(diffIds)) {
+      throw invalidParameter('layers do not match the image config (rootfs.diff_ids)');
+    }
+    const chains = chainIds(diffIds);
+    await s.content.writeBuffer(o.config, id);
+    await s.lock.run(async () => {
+      const fresh: { chain: string; diffId: string; parent: string | null; size: number }[] = [];
+      for (let i = 0; i < o.layers.length; i++) {
+        const chain = chains[i];
+        const parent = i > 0 ? chains[i - 1] : null;
+        const dir = chain.slice('sha256:'.length);
+        const had = s.records.layer(chain);
+        const parentDir = parent ? parent.slice('sha256:'.length) : null;
+        const created = await s.layers.commitLayer(o.layers[i].prepared, dir, parentDir);
+        if (!created && !(await s.layers.exists(dir))) throw system(`layer ${chain} vanished while committing`);
+        if (!had) fresh.push({ chain, diffId: diffIds[i], parent, size: o.layers[i].size });
+      }
+      const size = o.layers.reduce((n, l) => n + l.size, 0);
+      s.records.tx(() => {
+        for (const l of fresh) s.records.insertLayer({ chain_id: l.chain, diff_id: l.diffId, parent: l.parent, dir: l.chain.slice(7), size: l.size });
+        s.records.insertImage({ id, created: parsed.created ?? new Date().toISOString(), size, parent: o.parent ?? '', top_layer: chains[chains.length - 1] ?? null });
+        for (const t of o.tags ?? []) s.tagResolved(id, t);
+      });
+    });
+    return id;
+  } finally {
+    await discardLayers(s, o.layers);
+  }
+}
