@@ -69,8 +69,9 @@ export async function commitImage(s: LocalImageService, o: CommitOptions): Promi
       throw invalidParameter('layers do not match the image config (rootfs.diff_ids)');
     }
     const chains = chainIds(diffIds);
-    await s.content.writeBuffer(o.config, id);
     await s.lock.run(async () => {
+      // inside the lock: the clean-up after an rmi of the same id cannot delete it in between
+      await s.content.writeBuffer(o.config, id);
       const fresh: { chain: string; diffId: string; parent: string | null; size: number }[] = [];
       for (let i = 0; i < o.layers.length; i++) {
         const chain = chains[i];
