@@ -14,6 +14,12 @@ export interface DaemonConfig {
   bridge: string;
   bip?: string;
   defaultAddressPools?: { base: string; size: number }[];
+  /** Networking (dockerd's names): inter-container traffic on the default bridge, iptables rules, ip_forward, masquerading, MTU. */
+  icc?: boolean;
+  iptables?: boolean;
+  ipForward?: boolean;
+  ipMasq?: boolean;
+  mtu?: number;
   group?: string;
   debug: boolean;
   /** Default log-opts for containers (daemon.json "log-opts"). */
@@ -37,6 +43,7 @@ const KEYS: Record<string, keyof DaemonConfig> = {
   'data-root': 'dataRoot', 'exec-root': 'execRoot', hosts: 'hosts', pidfile: 'pidfile', 'log-level': 'logLevel',
   'live-restore': 'liveRestore', bridge: 'bridge', bip: 'bip', 'default-address-pools': 'defaultAddressPools',
   group: 'group', debug: 'debug', 'log-opts': 'logOpts',
+  icc: 'icc', iptables: 'iptables', 'ip-forward': 'ipForward', 'ip-masq': 'ipMasq', mtu: 'mtu',
 };
 
 export function readConfigFile(file: string): Partial<DaemonConfig> {
@@ -96,6 +103,11 @@ export function parseDaemonArgs(argv: string[]): { config: DaemonConfig; configF
       case '--live-restore': flags.liveRestore = bool(); given.add('live-restore'); break;
       case '-b': case '--bridge': flags.bridge = next(); given.add('bridge'); break;
       case '--bip': flags.bip = next(); given.add('bip'); break;
+      case '--icc': flags.icc = bool(); given.add('icc'); break;
+      case '--iptables': flags.iptables = bool(); given.add('iptables'); break;
+      case '--ip-forward': flags.ipForward = bool(); given.add('ip-forward'); break;
+      case '--ip-masq': flags.ipMasq = bool(); given.add('ip-masq'); break;
+      case '--mtu': flags.mtu = Number(next()); given.add('mtu'); break;
       case '-G': case '--group': flags.group = next(); given.add('group'); break;
       case '--default-address-pool': {
         const v = next();

@@ -59,6 +59,9 @@ function networks(c: ContainerRecord, defaultMode: 'none' | 'bridge'): Record<st
 
 export interface ViewContext {
   defaultNetworkMode: 'none' | 'bridge';
+  /** Networking's part of NetworkSettings (Networks, Ports, addresses) and of the list's Ports. */
+  networkSettings?: (c: ContainerRecord) => Record<string, unknown>;
+  ports?: (c: ContainerRecord) => Record<string, unknown>[];
   graphDriver: (id: string) => { Name: string; Data: Record<string, string> | null };
   /** The container's Mounts (volumes, binds, tmpfs) as inspect and ps show them. */
   mounts?: (id: string) => Record<string, unknown>[];
@@ -102,6 +105,7 @@ export function inspectView(c: ContainerRecord, ctx: ViewContext, size?: { sizeR
       LinkLocalIPv6PrefixLen: 0, SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '',
       GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '',
       Networks: networks(c, ctx.defaultNetworkMode),
+      ...ctx.networkSettings?.(c),
     },
   });
   return out;
@@ -116,12 +120,12 @@ export function listView(c: ContainerRecord, ctx: ViewContext, size?: { sizeRw: 
     ImageID: c.image,
     Command: c.args.length ? `${c.path} ${c.args.join(' ')}` : c.path,
     Created: Math.floor(parseTime(c.created) / 1000),
-    Ports: [],
+    Ports: ctx.ports?.(c) ?? [],
     Labels: c.config.Labels ?? {},
     State: statusOf(c.state),
     Status: statusText(c),
     HostConfig: { NetworkMode: c.hostConfig.NetworkMode ?? 'default' },
-    NetworkSettings: { Networks: networks(c, ctx.defaultNetworkMode) },
+    NetworkSettings: { Networks: (ctx.networkSettings?.(c).Networks as Record<string, unknown> | undefined) ?? networks(c, ctx.defaultNetworkMode) },
     Mounts: ctx.mounts?.(c.id) ?? [],
   };
   if (size) { out.SizeRw = size.sizeRw; out.SizeRootFs = size.sizeRootFs; }

@@ -16,6 +16,8 @@ import { registerSystemRoutes } from '../server/router/system/routes';
 import { registerContainerRoutes } from '../server/router/containers/routes';
 import { registerExecRoutes } from '../server/router/exec/routes';
 import { registerImageRoutes } from '../server/router/images/routes';
+import { registerNetworkRoutes } from '../server/router/networks/routes';
+import { NetworkService } from '../network/service';
 import { registerEmptyLookups, registerUnimplemented } from '../server/unimplemented';
 import { matchLabels } from '../containers/filters';
 import { invalidParameter } from '../errdefs';
@@ -39,6 +41,7 @@ export class Engine {
   readonly images: LocalImageService;
   readonly runtime: RuncConmonRuntime;
   readonly containers: ContainerService;
+  readonly networks: NetworkService;
   readonly execs: ExecService;
   readonly volumes: VolumeService;
   readonly volumeMounts: VolumeMounts;
@@ -50,10 +53,15 @@ export class Engine {
     this.images = new LocalImageService({ root: config.dataRoot, db: this.db, events: this.events, log });
     this.runtime = new RuncConmonRuntime({ stateDir: path.join(config.execRoot, 'runtime'), log: (m) => log.debug(m) });
     const store = new ContainerStore(this.db);
+    this.networks = new NetworkService(this.db, {
+      execRoot: config.execRoot, bridge: config.bridge, bip: config.bip, pools: config.defaultAddressPools,
+      icc: config.icc ?? true, iptables: config.iptables ?? true, ipForward: config.ipForward ?? true, ipMasq: config.ipMasq ?? true, mtu: config.mtu,
+    }, log, (t, a, id, attrs) => { this.events.publish(t, a, id, attrs); }, { get: (r) => this.containers.get(r), find: (id) => store.find(id), all: () => store.all() });
     this.containers = new ContainerService(store, this.images, this.runtime, this.events, {
       containersDir: path.join(config.dataRoot, 'containers'),
       bundlesDir: path.join(config.execRoot, 'containers'),
-    }, log, { defaultNetworkMode: 'none' });
+    }, log, { defaultNetworkMode: this.networks.defaultMode });
+    this.containers.addHooks(this.networks.hooks());
     this.execs = new ExecService(this.containers, path.join(config.execRoot, 'exec'));
     this.volumes = new VolumeService(this.db, path.join(config.dataRoot, 'volumes'), this.events, log);
     this.volumeMounts = new VolumeMounts(this.volumes, store, log);
@@ -74,13 +82,17 @@ export class Engine {
     await fs.rm(path.join(config.execRoot, 'exec'), { recursive: true, force: true });
     await fs.mkdir(path.join(config.execRoot, 'exec'), { recursive: true, mode: 0o700 });
     await engine.runtime.init();
+    await engine.networks.init();
     await engine.containers.reconcile();
+    await engine.networks.reconcile();
     return engine;
   }
 
   private viewContext(): ViewContext {
     return {
-      defaultNetworkMode: 'none',
+      defaultNetworkMode: this.networks.defaultMode,
+      networkSettings: (c) => this.networks.containerSettings(c),
+      ports: (c) => this.networks.containerPorts(c),
       graphDriver: (id) => {
         const layers = this.images.layers as unknown as { containerGraphDriver?: (id: string) => { Name: string; Data: Record<string, string> | null } };
         return layers.containerGraphDriver?.(id) ?? { Name: 'overlay2', Data: null };
@@ -154,6 +166,7 @@ export class Engine {
     registerContainerRoutes(this.router, cb);
     registerExecRoutes(this.router, cb);
     registerImageRoutes(this.router, this.images as never);
+    registerNetworkRoutes(this.router, this.networks as never);
     registerArchiveRoutes(this.router, new ContainerArchive({
       get: (ref) => this.containers.get(ref),
       rootfs: (id) => this.images.mountContainerLayer(id),
@@ -173,6 +186,7 @@ export class Engine {
   /** Shuts down without touching running containers (they stay under conmon). */
   async close(): Promise<void> {
     (this.runtime as unknown as { close?: () => void }).close?.();
+    this.networks.close();
     this.db.close();
   }
 }

@@ -7,15 +7,11 @@ import type { Router } from './router';
  * earlier win, so an endpoint leaves this list simply by being implemented.
  */
 export const UNIMPLEMENTED: [string, string][] = [
-  ['GET', '/containers/{name}/top'], ['GET', '/containers/{name}/changes'], ['GET', '/containers/{name}/export'],
-  ['GET', '/containers/{name}/stats'], ['POST', '/containers/{name}/update'], ['POST', '/containers/{name}/pause'],
-  ['POST', '/containers/{name}/unpause'], ['GET', '/containers/{name}/attach/ws'],
+  ['GET', '/containers/{name}/attach/ws'],
   ['POST', '/commit'],
   ['POST', '/build'], ['POST', '/build/prune'], ['POST', '/build/cancel'], ['POST', '/session'],
   ['POST', '/images/{name:.*}/push'], ['GET', '/images/{name:.*}/get'], ['GET', '/images/get'], ['POST', '/images/load'],
   ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'], ['POST', '/auth'], ['GET', '/system/df'],
-  ['GET', '/networks'], ['POST', '/networks/create'], ['DELETE', '/networks/{id}'],
-  ['POST', '/networks/{id}/connect'], ['POST', '/networks/{id}/disconnect'], ['POST', '/networks/prune'],
   ['PUT', '/volumes/{name}'],
   ['GET', '/plugins'], ['GET', '/plugins/privileges'], ['POST', '/plugins/pull'], ['DELETE', '/plugins/{name:.*}'],
   ['POST', '/plugins/{name:.*}/enable'], ['POST', '/plugins/{name:.*}/disable'], ['POST', '/plugins/{name:.*}/upgrade'],
@@ -32,12 +28,11 @@ export const UNIMPLEMENTED: [string, string][] = [
 const SWARM = /^\/(swarm|nodes|services|tasks|secrets|configs)/;
 
 /**
- * Lookups of objects Berth cannot hold yet (it has no networks, volumes or plugins) answer
+ * Lookups of objects Berth cannot hold yet (it has no volumes or plugins) answer
  * the truth, 404, so that `docker inspect NAME`, which probes each object type in turn,
  * reports "No such object" as it does against dockerd.
  */
 export function registerEmptyLookups(router: Router): void {
-  router.get('/networks/{id}', (ctx) => { throw notFound(`network ${ctx.params.id} not found`); });
   router.get('/plugins/{name:.*}/json', (ctx) => { throw notFound(`plugin "${ctx.params.name}" not found`); });
 }
 
