@@ -49,10 +49,15 @@ export interface PreparedLayer { tmp: string; link: string }
 export interface GraphDriverData { LowerDir?: string; MergedDir: string; UpperDir: string; WorkDir: string }
 
 export class OverlayStore {
-  constructor(readonly root: string) {}
+  private rootDir: string;
+  constructor(root: string) { this.rootDir = path.resolve(root); }
+
+  /** The store's directory, symlinks resolved once init() ran (mountinfo shows real paths). */
+  get root(): string { return this.rootDir; }
 
   async init(): Promise<void> {
-    await fs.mkdir(path.join(this.root, LINK_DIR), { recursive: true, mode: 0o700 });
+    await fs.mkdir(path.join(this.rootDir, LINK_DIR), { recursive: true, mode: 0o700 });
+    this.rootDir = await fs.realpath(this.rootDir);
   }
 
   dir(id: string): string { return path.join(this.root, checkLayerId(id)); }
