@@ -72,7 +72,7 @@ export function execAttachEventsScenarios(ctx: Ctx, { it }: ScenarioTools): void
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     const exit = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
     // Give the attach time to connect before the container speaks.
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 1500));
     ok(await ctx.cli(['exec', name, 'touch', '/tmp/go']));
     assert.equal(await exit, 3);
     assert.equal(out, 'attached-out\n');
