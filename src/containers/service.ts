@@ -151,6 +151,7 @@ export class ContainerService {
       if (c.state.Paused) throw conflict('cannot start a paused container, try unpause instead');
       if (c.state.Running) throw notModified('container is already running');
       if (c.state.RemovalInProgress || c.state.Dead) throw conflict('container is marked for removal and cannot be started');
+      c.restartCount = 0; // an explicit start resets the restart policy's count, as dockerd does
       await this.startLocked(c);
     });
   }
@@ -215,6 +216,7 @@ export class ContainerService {
     const sig = signal ? parseSignal(signal) : 9;
     const c = this.store.get(ref);
     if (!c.state.Running) throw conflict(`cannot kill container: ${ref}: container ${c.id} is not running`);
+    if (c.state.Restarting) throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
     if (sig === 9 || (c.config.StopSignal ? parseSignal(c.config.StopSignal) === sig : sig === 15)) c.hasBeenManuallyStopped = true;
     await this.runtime.kill(c.id, sig);
     this.emit(c, 'kill', { signal: String(sig) });
@@ -233,6 +235,12 @@ export class ContainerService {
     const sig = parseSignal(opts.signal || c.config.StopSignal || 'SIGTERM');
     const timeout = opts.timeout ?? c.config.StopTimeout ?? 10;
     c.hasBeenManuallyStopped = true;
+    if (c.state.Restarting) {
+      // Waiting for its restart back-off: nothing runs, cancelling the restart is the stop.
+      Object.assign(c.state, { Running: false, Restarting: false });
+      this.store.save(c);
+      return;
+    }
     this.store.save(c);
     if (c.state.Paused) await this.runtime.resume(c.id).catch(() => undefined);
     try {
@@ -307,6 +315,10 @@ export class ContainerService {
     if (opts.link) throw invalidParameter('Conflict, cannot remove the default link name of the container');
     const c = this.store.get(ref);
     if (c.state.RemovalInProgress) throw conflict(`removal of container ${ref} is already in progress`);
+    if (c.state.Running && c.state.Restarting && opts.force) {
+      c.hasBeenManuallyStopped = true;
+      Object.assign(c.state, { Running: false, Restarting: false });
+    }
     if (c.state.Running) {
       if (!opts.force) {
         if (c.state.Paused) throw conflict('cannot remove container "' + c.name + '": container is paused and must be unpaused first');
@@ -343,6 +355,52 @@ export class ContainerService {
     this.emit(c, 'rename', { oldName });
   }
 
+  async pause(ref: string): Promise<void> {
+    const c = this.store.get(ref);
+    await this.locks.run(c.id, async () => {
+      if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+      if (c.state.Paused) throw conflict(`Container ${c.id} is already paused`);
+      if (c.state.Restarting) throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
+      await this.runtime.pause(c.id);
+      c.state.Paused = true;
+      this.store.save(c);
+    });
+    this.emit(c, 'pause');
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const c = this.store.get(ref);
+    await this.locks.run(c.id, async () => {
+      if (!c.state.Running || !c.state.Paused) throw conflict(`Container ${c.id} is not paused`);
+      await this.runtime.resume(c.id);
+      c.state.Paused = false;
+      this.store.save(c);
+    });
+    this.emit(c, 'unpause');
+  }
+
+  /**
+   * Start by a restart policy (policies.ts) once its back-off has passed: only if the container
+   * is still waiting to restart (a stop or removal meanwhile cancels it). A failed start leaves
+   * it exited, as dockerd does.
+   */
+  async startByPolicy(id: string): Promise<boolean> {
+    const c = this.store.find(id);
+    if (!c) return false;
+    return this.locks.run(c.id, async () => {
+      if (!c.state.Restarting || c.hasBeenManuallyStopped || c.state.RemovalInProgress || !this.store.find(c.id)) return false;
+      try {
+        await this.startLocked(c);
+        return true;
+      } catch (e) {
+        Object.assign(c.state, { Running: false, Restarting: false });
+        this.store.save(c);
+        this.log.warn(`restart of ${c.id} failed: ${String(e)}`);
+        return false;
+      }
+    });
+  }
+
   async resize(ref: string, height: number, width: number): Promise<void> {
     const c = this.store.get(ref);
     if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
@@ -360,6 +418,7 @@ export class ContainerService {
         continue;
       }
       if (!c.state.Running) continue;
+      if (c.state.Restarting) continue; // waiting out a restart back-off: the restart policy manager resumes it
       const st = await this.runtime.state(c.id).catch(() => null);
       if (st && (st.status === 'running' || st.status === 'paused')) {
         c.state.Paused = st.status === 'paused';

@@ -10,6 +10,8 @@ export function statusText(c: ContainerRecord, now = Date.now()): string {
     const up = `Up ${humanDuration(now - parseTime(s.StartedAt))}`;
     if (s.Paused) return `${up} (Paused)`;
     if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - parseTime(s.FinishedAt))} ago`;
+    const health = (s as { Health?: { Status: string } }).Health?.Status;
+    if (health) return `${up} (${health === 'starting' ? 'health: starting' : health})`;
     return up;
   }
   if (s.RemovalInProgress) return 'Removal In Progress';

@@ -14,6 +14,8 @@ import { logFiles, readLogs } from '../runtime/logs';
 import { Router } from '../server/router';
 import { registerSystemRoutes } from '../server/router/system/routes';
 import { registerContainerRoutes } from '../server/router/containers/routes';
+import { registerContainerExtraRoutes } from '../server/router/containers/extra';
+import { ContainerExtras } from '../containers/extras';
 import { registerExecRoutes } from '../server/router/exec/routes';
 import { registerImageRoutes } from '../server/router/images/routes';
 import { registerNetworkRoutes } from '../server/router/networks/routes';
@@ -30,6 +32,9 @@ import { VolumeMounts } from '../volumes/containers';
 import { registerVolumeRoutes } from '../server/router/volumes/routes';
 import { registerArchiveRoutes } from '../server/router/archive/routes';
 import { ContainerArchive } from '../containers/archive';
+import { registerDfRoutes } from '../server/router/df/routes';
+import { dfBackend } from './df';
+import { API_VERSION } from '../api/version';
 
 /**
  * The composition root: builds every service from the daemon config, wires them together
@@ -43,6 +48,7 @@ export class Engine {
   readonly containers: ContainerService;
   readonly networks: NetworkService;
   readonly execs: ExecService;
+  readonly extras: ContainerExtras;
   readonly volumes: VolumeService;
   readonly volumeMounts: VolumeMounts;
   readonly router = new Router();
@@ -63,6 +69,10 @@ export class Engine {
     }, log, { defaultNetworkMode: this.networks.defaultMode });
     this.containers.addHooks(this.networks.hooks());
     this.execs = new ExecService(this.containers, path.join(config.execRoot, 'exec'));
+    this.extras = new ContainerExtras(this.containers, this.runtime, async (id) => {
+      const g = await this.images.containerGraphDriver(id);
+      return { upper: g.Data?.UpperDir ?? this.images.containerLayerDiffDir(id), lowers: (g.Data?.LowerDir ?? '').split(':').filter(Boolean) };
+    });
     this.volumes = new VolumeService(this.db, path.join(config.dataRoot, 'volumes'), this.events, log);
     this.volumeMounts = new VolumeMounts(this.volumes, store, log);
     this.containers.addHooks(this.volumeMounts);
@@ -84,6 +94,7 @@ export class Engine {
     await engine.runtime.init();
     await engine.networks.init();
     await engine.containers.reconcile();
+    engine.extras.restore();
     await engine.networks.reconcile();
     return engine;
   }
@@ -164,9 +175,14 @@ export class Engine {
     });
     const cb = this.containerBackend();
     registerContainerRoutes(this.router, cb);
+    registerContainerExtraRoutes(this.router, this.extras);
     registerExecRoutes(this.router, cb);
     registerImageRoutes(this.router, this.images as never);
     registerNetworkRoutes(this.router, this.networks as never);
+    registerDfRoutes(this.router, dfBackend({
+      images: this.images, volumes: this.volumes, containers: () => this.containers.store.all(), apiVersion: API_VERSION,
+      listContainers: () => cb.list({ all: true, size: true, filters: new Map() }),
+    }));
     registerArchiveRoutes(this.router, new ContainerArchive({
       get: (ref) => this.containers.get(ref),
       rootfs: (id) => this.images.mountContainerLayer(id),
@@ -186,6 +202,7 @@ export class Engine {
   /** Shuts down without touching running containers (they stay under conmon). */
   async close(): Promise<void> {
     (this.runtime as unknown as { close?: () => void }).close?.();
+    this.extras.close();
     this.networks.close();
     this.db.close();
   }
