@@ -30,7 +30,8 @@ export const attach: CommandDef = {
       const { detached } = await streamAttached({
         socket: h.socket, tty, stdin: withStdin ? ctx.stdin : undefined, stdout: ctx.stdout, stderr: ctx.stderr, detachKeys,
       });
-      if (detached) return 0;
+      // docker attach reports the detach as an error (its EscapeError), exit 1
+      if (detached) throw new StatusError(1, 'read escape sequence');
       return (await wait.result).StatusCode;
     } finally {
       stopResize();
