@@ -5,7 +5,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { invalidParameter } from '../errdefs';
-import { chown, makeSpecialFiles, setOpaque, type SpecialFile } from './tar-special';
+import { PaxScanner } from './tar-pax';
+import { chown, makeSpecialFiles, setOpaque, setXattrs, type SpecialFile, type Xattr } from './tar-special';
 
 /**
  * Unpacks a layer tar into a directory that nobody else writes to (a temp dir that the
@@ -108,6 +109,11 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
   const dirs = new Map<string, DirMeta>();
   const pendingSpecial = new Map<string, SpecialFile>();
   const opaque = new Set<string>();
+  const pax = new PaxScanner();
+  const xattrs: Xattr[] = [];
+  /** trusted.* (overlay's own metadata among them) never comes from a layer. */
+  const keepXattr = (name: string) => /^[A-Za-z0-9._-]+$/.test(name)
+    && (name.startsWith('security.') || name.startsWith('user.') || name.startsWith('system.posix_acl_'));
 
   const flushSpecial = async () => {
     if (pendingSpecial.size === 0) return;
@@ -141,7 +147,13 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
   };
 
   const handle = async (h: Header, stream: Readable): Promise<void> => {
+    const records = pax.next();
     const parts = cleanTarPath(h.name);
+    const noteXattrs = (abs: string) => {
+      for (const [k, v] of records ?? []) {
+        if (k.startsWith('SCHILY.xattr.') && keepXattr(k.slice(13))) xattrs.push({ abs, name: k.slice(13), value: v });
+      }
+    };
     const base = parts.length ? parts[parts.length - 1] : '';
     if (parts.length === 0) {
       // the root entry (`./`): its metadata belongs to the layer root
@@ -173,6 +185,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
         await removeExisting(abs, true);
         await fs.mkdir(abs, { mode: 0o700 }).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; });
         await chown(abs, h.uid ?? 0, h.gid ?? 0);
+        noteXattrs(abs);
         dirs.delete(abs);
         dirs.set(abs, { abs, mode, mtime: h.mtime ?? new Date(0) });
         return;
@@ -185,6 +198,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
         await pipeline(stream, new Transform({ transform(c: Buffer, _e, cb) { n += c.length; cb(null, c); } }), out);
         size += n;
         await applyMeta(abs, h);
+        noteXattrs(abs);
         return;
       }
       case 'symlink': {
@@ -216,6 +230,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
         await removeExisting(abs, false);
         const kind = h.type === 'fifo' ? 'p' : h.type === 'block-device' ? 'b' : 'c';
         pendingSpecial.set(abs, { abs, kind, major: h.devmajor ?? 0, minor: h.devminor ?? 0, mode, uid: h.uid ?? 0, gid: h.gid ?? 0, mtime: h.mtime ?? new Date(0) });
+        noteXattrs(abs);
         return;
       }
       default:
@@ -225,7 +240,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
   };
 
   const extract = tar.extract();
-  const hashing = new Transform({ transform(c: Buffer, _e, cb) { hash.update(c); cb(null, c); } });
+  const hashing = new Transform({ transform(c: Buffer, _e, cb) { hash.update(c); pax.push(c); cb(null, c); } });
   const done = (async () => {
     for await (const entry of extract) {
       try {
@@ -242,6 +257,14 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
   await flushSpecial();
   for (const d of opaque) await assertNoSymlinkPath(root, d);
   await setOpaque([...opaque]);
+  const live = [];
+  for (const x of xattrs) {
+    // a later entry may have replaced the file; attributes belong to what is there now
+    if (!(await fs.lstat(x.abs).catch(() => null))) continue;
+    await assertNoSymlinkPath(root, path.dirname(x.abs));
+    live.push(x);
+  }
+  await setXattrs(live);
   // Directory modes and mtimes last: writing into a directory changes its mtime.
   for (const d of [...dirs.values()].reverse()) {
     const st = await fs.lstat(d.abs).catch(() => null);

@@ -56,6 +56,43 @@ export async function makeSpecialFiles(files: SpecialFile[]): Promise<void> {
   }
 }
 
+/** Extended attributes from the tar (pax SCHILY.xattr.*), values as raw bytes. */
+export interface Xattr { abs: string; name: string; value: Buffer }
+
+/** getfattr --dump's path quoting: anything but a safe character as a 3-digit octal escape. */
+function quotePath(p: string): string {
+  let out = '';
+  for (const b of Buffer.from(p, 'utf8')) {
+    const c = String.fromCharCode(b);
+    out += /[A-Za-z0-9._/+,:@%-]/.test(c) ? c : `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return out;
+}
+
+/**
+ * Sets extended attributes with one `setfattr -h --restore=-` (never following symlinks).
+ * As Docker, attributes the file system refuses (ENOTSUP, EPERM) are skipped; other
+ * failures fail the extraction.
+ */
+export async function setXattrs(list: Xattr[]): Promise<void> {
+  if (list.length === 0) return;
+  let dump = '';
+  for (const x of list) dump += `# file: ${quotePath(x.abs)}\n${x.name}=0s${x.value.toString('base64')}\n\n`;
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('setfattr', ['-h', '--restore=-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { if (err.length < 65536) err += c.toString(); });
+    child.on('error', (e) => reject(system(`setfattr: cannot run: ${e.message}`, e)));
+    child.on('close', (code) => {
+      const serious = err.split('\n').filter((l) => l.trim() && !/Operation not supported|Operation not permitted/.test(l));
+      if (code === 0 || serious.length === 0) resolve();
+      else reject(system(`setfattr failed: ${serious.slice(0, 3).join('; ')}`));
+    });
+    child.stdin.on('error', () => { /* reported through the exit code */ });
+    child.stdin.end(dump);
+  });
+}
+
 /** Marks directories opaque for overlayfs (trusted.overlay.opaque=y), never following symlinks. */
 export async function setOpaque(dirs: string[]): Promise<void> {
   for (let i = 0; i < dirs.length; i += BATCH) {

@@ -221,3 +221,31 @@ test('tar: garbage input fails cleanly', async () => {
   const { root } = dirs();
   await assert.rejects(extractTar(tarStream(Buffer.from('this is not a tar archive at all'.repeat(40))), root));
 });
+
+// struct vfs_cap_data v2 for cap_net_raw+ep: magic|effective, permitted[0] = 1 << 13, the rest zero
+const CAP_NET_RAW_EP = Buffer.from([0x01, 0, 0, 0x02, 0, 0x20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+test('tar: extended attributes from pax records keep their binary values; trusted.* is dropped', { skip: !isRoot() && 'needs root (security.* and trusted.* xattrs)' }, async () => {
+  const { base, root } = dirs();
+  const src = path.join(base, 'src');
+  mkdirSync(path.join(src, 'bin'), { recursive: true });
+  mkdirSync(path.join(src, 'd'));
+  writeFileSync(path.join(src, 'bin', 'ping'), 'ping');
+  writeFileSync(path.join(src, 'plain'), 'no attrs');
+  writeFileSync(path.join(src, 'x'.repeat(150)), 'long name');
+  const set = (file: string, name: string, v: Buffer) => execFileSync('setfattr', ['-n', name, '-v', `0s${v.toString('base64')}`, file]);
+  set(path.join(src, 'bin', 'ping'), 'security.capability', CAP_NET_RAW_EP);
+  set(path.join(src, 'bin', 'ping'), 'user.bin', Buffer.from([0, 1, 2, 0xff, 0x0a, 0x3d]));
+  set(path.join(src, 'x'.repeat(150)), 'user.long', Buffer.from('v'));
+  set(path.join(src, 'd'), 'trusted.overlay.opaque', Buffer.from('y'));
+  const tarFile = path.join(base, 'x.tar');
+  execFileSync('tar', ['--xattrs', '--xattrs-include=*', '-C', src, '-cf', tarFile, '.']);
+  await extractTar(tarStream(readFileSync(tarFile)), root);
+  const get = (file: string) => execFileSync('getfattr', ['-d', '-m', '-', '-e', 'base64', '--absolute-names', file], { encoding: 'utf8' });
+  const ping = get(path.join(root, 'bin', 'ping'));
+  assert.match(ping, new RegExp(`security.capability=0s${CAP_NET_RAW_EP.toString('base64').replace(/[+/]/g, '\\$&')}`));
+  assert.match(ping, /user.bin=0sAAEC\/wo9/);
+  assert.match(get(path.join(root, 'x'.repeat(150))), /user.long=0sdg==/);
+  assert.doesNotMatch(get(path.join(root, 'd')), /trusted/);
+  assert.equal(get(path.join(root, 'plain')), '');
+});
