@@ -244,11 +244,14 @@ export class EngineClient {
     return this.transport.json({ method: 'GET', path: `/images/${name}/history` });
   }
 
-  /** Import a tarball (`fromSrc=-`); the answer is Docker's JSON progress stream. */
-  async imageImport(source: Readable | Buffer, opts: ImportOptions = {}): Promise<AsyncGenerator<JSONMessage>> {
+  /** Import a tarball (`fromSrc=-`) or a URL; the answer is Docker's JSON progress stream. */
+  async imageImport(source: Readable | Buffer | URL, opts: ImportOptions = {}): Promise<AsyncGenerator<JSONMessage>> {
+    // a URL is fetched by the daemon (`fromSrc=<url>`); anything else is the body (`fromSrc=-`)
+    const fromUrl = source instanceof URL;
     const res = await this.transport.request({
-      method: 'POST', path: '/images/create', body: source, headers: { 'Content-Type': 'text/plain' },
-      query: { fromSrc: '-', repo: opts.repo, tag: opts.tag, message: opts.message, changes: opts.changes, platform: opts.platform },
+      method: 'POST', path: '/images/create',
+      body: fromUrl ? undefined : source, headers: fromUrl ? undefined : { 'Content-Type': 'text/plain' },
+      query: { fromSrc: fromUrl ? source.toString() : '-', repo: opts.repo, tag: opts.tag, message: opts.message, changes: opts.changes, platform: opts.platform },
     });
     return jsonStream<JSONMessage>(res);
   }

@@ -3,7 +3,7 @@
  * image first like docker does), attach before start, wait (next-exit, or removed with
  * --rm) before start, start, then stream until exit and return the container's code.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { ApiError, type EngineClient } from '../../../client';
 import { PROG, StatusError, type CliContext } from '../../command';
 import { UsageError } from '../../flags';
@@ -41,6 +41,10 @@ async function pullImage(client: EngineClient, ctx: CliContext, image: string, p
 export async function createContainer(ctx: CliContext, req: CreateRequest, verb: string, quiet: boolean): Promise<string> {
   const client = ctx.client();
   const image = String(req.body.Image);
+  const cidfile = String(req.body.HostConfig?.ContainerIDFile ?? '');
+  if (cidfile && existsSync(cidfile)) {
+    throw runFailure(verb, new Error(`container ID file found, make sure the other container isn't running or delete ${cidfile}`));
+  }
   try {
     if (req.pull === 'always') await pullImage(client, ctx, image, req.platform, quiet);
     let res;
@@ -53,7 +57,6 @@ export async function createContainer(ctx: CliContext, req: CreateRequest, verb:
       res = await client.containerCreate(req.body, { name: req.name, platform: req.platform });
     }
     for (const w of res.Warnings ?? []) ctx.stderr.write(`WARNING: ${w}\n`);
-    const cidfile = String(req.body.HostConfig?.ContainerIDFile ?? '');
     if (cidfile) writeFileSync(cidfile, res.Id);
     return res.Id;
   } catch (e) {

@@ -24,11 +24,10 @@ export const importCmd: CommandDef = {
     }
     const client = ctx.client();
     const opts = { repo, tag, message: String(v.message ?? '') || undefined, changes: stringList(v.change), platform: String(v.platform ?? '') || undefined };
-    let body: Readable | Buffer;
+    let body: Readable | Buffer | URL;
     if (source === '-') body = ctx.stdin;
-    else if (/^(https?):\/\//.test(source)) {
-      throw new StatusError(1, 'berth: importing from a URL is not implemented yet');
-    } else {
+    else if (/^https?:\/\//.test(source)) body = new URL(source);
+    else {
       const f = createReadStream(source);
       await new Promise<void>((resolve, reject) => {
         f.once('open', () => resolve());
