@@ -159,15 +159,19 @@ export class ContainerService {
   private async startLocked(c: ContainerRecord): Promise<void> {
     const bundle = this.bundleDir(c.id);
     let prepared = false;
+    const phases = new PhaseTimer();
     try {
       await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
       const rootfs = await this.images.mountContainerLayer(c.id);
+      phases.mark('mount');
       prepared = true;
       const extras = mergeExtras((await this.runHooks('prepare', c, rootfs)) as never[]);
+      phases.mark('hooks');
       const spec = await buildContainerSpec(c, rootfs, this.opts.defaultNetworkMode, (ref) => {
         const other = this.store.find(ref);
         return other?.state.Running ? other.state.Pid : 0;
       }, extras);
+      phases.mark('spec');
       await this.runtime.delete(c.id, true).catch(() => undefined);
       const logOpts = c.hostConfig.LogConfig?.Config ?? {};
       const { pid, monitorPid } = await this.runtime.create({
@@ -175,14 +179,17 @@ export class ContainerService {
         stdinOnce: !!c.config.StdinOnce, logPath: c.logPath,
         logMaxSize: parseSize(logOpts['max-size']), logMaxFiles: logOpts['max-file'] ? Number(logOpts['max-file']) : undefined,
       });
+      phases.mark('create');
       const hub = this.hubs.get(c.id);
       if (hub?.hasClients) hub.bind(await this.runtime.attach(c.id, bundle));
       await this.runtime.start(c.id);
+      phases.mark('start');
       Object.assign(c.state, { Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: nowRfc3339Nano() });
       c.monitorPid = monitorPid;
       c.hasBeenManuallyStopped = false;
       this.store.save(c);
       await this.runHooks('started', c, pid);
+      if (this.log.level === 'debug') this.log.debug(`start ${c.id.slice(0, 12)}: ${phases.summary()}`);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
       c.state.ExitCode = exitCodeForStartError(msg);
@@ -429,6 +436,18 @@ export class ContainerService {
       await this.handleExit(c.id, code ?? 255, new Date());
     }
   }
+}
+
+/** Where a start spends its time, for the debug log. */
+class PhaseTimer {
+  private last = process.hrtime.bigint();
+  private parts: string[] = [];
+  mark(name: string): void {
+    const now = process.hrtime.bigint();
+    this.parts.push(`${name} ${(Number(now - this.last) / 1e6).toFixed(1)}ms`);
+    this.last = now;
+  }
+  summary(): string { return this.parts.join(', '); }
 }
 
 function toRfc3339Nano(d: Date): string {

@@ -146,7 +146,10 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
   };
 
   server.on('request', (req, res) => {
-    log.debug(`${req.method} ${req.url}`);
+    if (log.level === 'debug') {
+      const t0 = process.hrtime.bigint();
+      res.on('finish', () => log.debug(`${req.method} ${req.url} ${res.statusCode} ${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)}ms`));
+    }
     void dispatch(req, res);
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
