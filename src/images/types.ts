@@ -32,20 +32,52 @@ export interface ImportOptions {
 }
 
 export interface ImageService {
-  /** Resolves a name, full or short id, or name@digest; NotFound "No such image: X". */
+  /**
+   * Resolves as dockerd's GetImage: a full id (with or without `sha256:`), a name
+   * (`busybox` = docker.io/library/busybox:latest), name@digest, then a unique short-id
+   * prefix. InvalidParameter for a malformed name ("invalid reference format: ...");
+   * NotFound "No such image: busybox:latest" (the tagged familiar form) otherwise.
+   */
   get(ref: string): ImageRecord;
+  /** All images; without `all`, untagged images that have children are left out (as docker images). */
   list(opts?: { all?: boolean }): ImageRecord[];
+  /**
+   * docker import: one layer from a tar (plain, gzip, bzip2, xz). InvalidParameter for a bad
+   * repo/tag, a bad `changes` line ("run is not a valid change command") or a bad archive;
+   * all checked or failing before anything is visible. Logs `tag` (with a repo) then `import`.
+   */
   import(opts: ImportOptions, progress?: (line: object) => void): Promise<ImageRecord>;
+  /**
+   * Points repo[:tag] (default tag latest; a tag inside repo is replaced by `tag`) at the
+   * image, moving it from any other image. InvalidParameter for a bad reference, NotFound
+   * for the source. Logs `tag`.
+   */
   tag(source: string, repo: string, tag?: string): void;
-  /** docker rmi: returns Docker's [{Untagged}|{Deleted}] list. */
+  /**
+   * docker rmi with dockerd's rules: by name it untags (Conflict "unable to remove repository
+   * reference ... (must force)" when it is the last reference of an image a container uses),
+   * by id it deletes (Conflict "unable to delete <id> (must be forced) - image is referenced
+   * in multiple repositories" / "... is being used by stopped container <id>"; "(cannot be
+   * forced) - image is being used by running container <id>"). Returns Docker's
+   * [{Untagged}|{Deleted}] list; layers no longer used are removed right after, in the background.
+   */
   remove(ref: string, opts: { force?: boolean; noprune?: boolean }): { Untagged?: string; Deleted?: string }[];
+  /** docker history: newest first; Id "<missing>" for entries of other images; Tags null when none. */
   history(ref: string): { Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }[];
 
-  /** Creates the container's read-write layer on top of the image. */
+  /**
+   * Creates the container's read-write layer on top of the image (any reference `get` takes).
+   * Crash-safe: made in a temp dir, renamed, then recorded. InvalidParameter if it exists.
+   */
   createContainerLayer(containerId: string, imageId: string): Promise<void>;
-  /** Mounts the container's root (idempotent) and returns the merged directory. */
+  /**
+   * Mounts the container's root on overlayfs (idempotent: an existing mount, e.g. kept over a
+   * daemon restart, is reused) and returns the merged directory. NotFound without a layer.
+   */
   mountContainerLayer(containerId: string): Promise<string>;
+  /** Unmounts (idempotent; a busy mount is detached lazily). NotFound without a layer. */
   unmountContainerLayer(containerId: string): Promise<void>;
+  /** Unmounts and deletes the layer, then frees image layers nothing uses any more. Idempotent. */
   removeContainerLayer(containerId: string): Promise<void>;
   /** Bytes in the container's upper dir, and of the whole root (image + upper). */
   containerLayerSize(containerId: string): Promise<{ sizeRw: number; sizeRootFs: number }>;
@@ -61,6 +93,10 @@ export interface ImageService {
    * without `running` every user counts as stopped.
    */
   setUsageCheck(fn: (imageId: string) => string[], running?: (imageId: string) => string[]): void;
-  /** Removes leftovers of interrupted imports and layer unpacks (called once at start-up). */
+  /**
+   * Start-up clean-up, once, before any other call: removes temp dirs and ingests of
+   * interrupted work, layer dirs without a record, records whose dir is gone, config blobs
+   * of no image, and layers nothing uses. Mounts of known container layers are left alone.
+   */
   reconcile(): Promise<void>;
 }
