@@ -1,0 +1,118 @@
+/**
+ * Networking through the real docker CLI and through berth, against one berthd with its
+ * default bridge: user-defined networks with DNS (names, aliases, short ids), isolation
+ * between networks, none / container: modes, published ports answering on the daemon's
+ * loopback, `port`, port conflicts, live connect / disconnect, network inspect.
+ * All traffic stays inside the test's network namespace.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { Cli, CliKind, TestDaemon, importBusybox, makeCli, target } from '../integration/harness';
+import { lines, ok } from './lib/suite';
+
+/** Runs a shell command in the daemon's network namespace (the "host" of its containers). */
+export function inNetns(netns: string, script: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('nsenter', [`--net=/run/netns/${netns}`, 'sh', '-c', script], { timeout: 20_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
+    });
+  });
+}
+
+export const httpGet = (host: string, port: number, path = '/hostname') =>
+  `printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${host} ${port}`;
+
+const DOCKER_ONLY = target() === 'docker' ? 'dockerd in the harness runs with --iptables=false and no bridge' : false;
+
+describe('networking (docker CLI and berth)', { timeout: 15 * 60_000 }, () => {
+  let d: TestDaemon;
+  before(async () => {
+    d = await TestDaemon.start({ name: 'compat-network', extraArgs: target() === 'berth' ? ['--bridge', 'berth0'] : [] });
+    await importBusybox(makeCli('docker', d.socket));
+  });
+  after(async () => { await d?.stop(); });
+
+  for (const kind of ['docker', 'berth'] as CliKind[]) {
+    describe(kind, () => {
+      let cli: Cli;
+      const p = kind === 'docker' ? 'nd' : 'nb';
+      const port = kind === 'docker' ? 18080 : 19080;
+      before(() => { cli = makeCli(kind, d.socket); });
+      after(async () => {
+        const ids = lines((await cli(['ps', '-aq', '--filter', `name=${p}-`])).stdout);
+        if (ids.length) await cli(['rm', '-f', ...ids]);
+        for (const n of [`${p}-net1`, `${p}-net2`]) await cli(['network', 'rm', n]);
+      });
+
+      test('user network: names, aliases and short ids resolve; httpd answers by name', { skip: DOCKER_ONLY }, async () => {
+        ok(await cli(['network', 'create', `${p}-net1`]), 'network create');
+        ok(await cli(['network', 'create', '--subnet', kind === 'docker' ? '10.77.0.0/24' : '10.78.0.0/24', `${p}-net2`]), 'network create --subnet');
+        const web = ok(await cli(['run', '-d', '--name', `${p}-web`, '--network', `${p}-net1`, '--network-alias', `${p}-www`, 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc'])).stdout.trim();
+        const r = ok(await cli(['run', '--rm', '--network', `${p}-net1`, 'busybox', 'sh', '-c',
+          `ping -c1 -W2 ${p}-web && ping -c1 -W2 ${p}-www && ping -c1 -W2 ${web.slice(0, 12)} && printf 'GET /hostname HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${p}-web 80`]), 'client on net1');
+        assert.match(r.stdout, /HTTP\/1\.[01] 200/);
+        assert.match(r.stdout, new RegExp(web.slice(0, 12)));
+      });
+
+      test('containers on different networks can neither resolve nor reach each other', { skip: DOCKER_ONLY }, async () => {
+        const ip = ok(await cli(['inspect', '-f', `{{(index .NetworkSettings.Networks "${p}-net1").IPAddress}}`, `${p}-web`])).stdout.trim();
+        assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+        const r = await cli(['run', '--rm', '--network', `${p}-net2`, 'busybox', 'sh', '-c',
+          `ping -c1 -W1 ${p}-web; echo name=$?; ping -c1 -W1 ${ip}; echo ip=$?`]);
+        assert.match(r.stdout, /name=1/);
+        assert.match(r.stdout, /ip=1/);
+      });
+
+      test('connect and disconnect change reachability live; network inspect shows the containers', { skip: DOCKER_ONLY }, async () => {
+        ok(await cli(['network', 'connect', '--alias', `${p}-web2`, `${p}-net2`, `${p}-web`]), 'connect');
+        const insp = JSON.parse(ok(await cli(['network', 'inspect', `${p}-net2`])).stdout)[0];
+        const names = Object.values(insp.Containers as Record<string, { Name: string; IPv4Address: string }>).map((c) => c.Name);
+        assert.deepEqual(names, [`${p}-web`]);
+        let r = ok(await cli(['run', '--rm', '--network', `${p}-net2`, 'busybox', 'sh', '-c', `ping -c1 -W2 ${p}-web && ping -c1 -W2 ${p}-web2`]), 'after connect');
+        assert.match(r.stdout, /1 packets received/);
+        ok(await cli(['network', 'disconnect', `${p}-net2`, `${p}-web`]), 'disconnect');
+        r = await cli(['run', '--rm', '--network', `${p}-net2`, 'busybox', 'sh', '-c', `ping -c1 -W1 ${p}-web; echo rc=$?`]);
+        assert.match(r.stdout, /rc=1/);
+        const after = JSON.parse(ok(await cli(['network', 'inspect', `${p}-net2`])).stdout)[0];
+        assert.deepEqual(after.Containers, {});
+      });
+
+      test('--network none has only lo; container: shares the namespace', async () => {
+        const r = ok(await cli(['run', '--rm', '--network', 'none', 'busybox', 'ip', '-o', 'link']));
+        assert.deepEqual(lines(r.stdout).map((l) => l.split(':')[1].trim()), ['lo']);
+        if (DOCKER_ONLY) return;
+        const ip = ok(await cli(['inspect', '-f', `{{(index .NetworkSettings.Networks "${p}-net1").IPAddress}}`, `${p}-web`])).stdout.trim();
+        const s = ok(await cli(['run', '--rm', '--network', `container:${p}-web`, 'busybox', 'ip', '-o', '-4', 'addr']));
+        assert.match(s.stdout, new RegExp(`inet ${ip.replace(/\./g, '\\.')}/`));
+      });
+
+      test('-p 127.0.0.1:PORT:80 answers from the host; port lists it; a second bind conflicts', { skip: DOCKER_ONLY }, async () => {
+        ok(await cli(['run', '-d', '--name', `${p}-pub`, '-p', `127.0.0.1:${port}:80`, '-p', '80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
+        const res = await inNetns(d.netns, httpGet('127.0.0.1', port));
+        assert.match(res.out, /HTTP\/1\.[01] 200/);
+        const pl = lines(ok(await cli(['port', `${p}-pub`])).stdout);
+        assert.equal(pl.length, 2);
+        assert.ok(pl.includes(`80/tcp -> 127.0.0.1:${port}`), pl.join('\n'));
+        const eph = /^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(pl.find((l) => l.includes('0.0.0.0')) ?? '');
+        assert.ok(eph, pl.join('\n'));
+        assert.match((await inNetns(d.netns, httpGet('127.0.0.1', Number(eph[1])))).out, /HTTP\/1\.[01] 200/);
+        assert.deepEqual(lines(ok(await cli(['port', `${p}-pub`, '80/tcp'])).stdout).sort(), [`0.0.0.0:${eph[1]}`, `127.0.0.1:${port}`].sort());
+        const clash = await cli(['run', '-d', '--name', `${p}-clash`, '-p', `127.0.0.1:${port}:80`, 'busybox', 'true']);
+        assert.equal(clash.code, 125);
+        assert.match(clash.stderr, /port is already allocated/);
+        const ps = ok(await cli(['ps', '--filter', `name=${p}-pub`, '--format', '{{.Ports}}'])).stdout;
+        assert.match(ps, new RegExp(`127\\.0\\.0\\.1:${port}->80/tcp`));
+      });
+
+      test('default bridge: an address from the bridge subnet, no name resolution', { skip: DOCKER_ONLY }, async () => {
+        ok(await cli(['run', '-d', '--name', `${p}-b1`, 'busybox', 'sleep', '300']));
+        const ip = ok(await cli(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', `${p}-b1`])).stdout.trim();
+        assert.match(ip, /^\d+\.\d+\.\d+\.\d+$/);
+        const r = await cli(['run', '--rm', 'busybox', 'sh', '-c', `ping -c1 -W2 ${ip} >/dev/null; echo ip=$?; ping -c1 -W1 ${p}-b1 >/dev/null 2>&1; echo name=$?`]);
+        assert.match(r.stdout, /ip=0/);
+        assert.match(r.stdout, /name=1/);
+      });
+    });
+  }
+});
