@@ -1,6 +1,6 @@
 import { StatusError, type CommandDef } from '../../command';
 import { forwardSignals, monitorTtySize, streamAttached } from '../../streams';
-import { eachContainer } from './lifecycle';
+import { eachContainer } from './each';
 
 export const start: CommandDef = {
   path: 'container start',
