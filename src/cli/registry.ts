@@ -5,21 +5,22 @@ import { containerCommands } from './commands/container';
 import { imageCommands } from './commands/image';
 import { systemCommands } from './commands/system';
 import { networkCommands } from './commands/network';
+import { volumeCommands } from './commands/volume';
 
 export const MANAGEMENT = ['container', 'image', 'system', 'network', 'volume', 'builder', 'buildx', 'context', 'manifest', 'plugin', 'trust', 'swarm', 'node', 'service', 'stack', 'secret', 'config', 'checkpoint'];
 
 /** Docker commands that exist but come in later issues: they say so and exit 1. */
 export const NOT_IMPLEMENTED = new Set([
-  'stats', 'top', 'pause', 'unpause', 'update', 'cp', 'diff', 'export', 'commit', 'save', 'load',
+  'stats', 'top', 'pause', 'unpause', 'update', 'diff', 'export', 'commit', 'save', 'load',
   'pull', 'push', 'build', 'login', 'logout', 'search',
   'container stats', 'container top', 'container pause', 'container unpause', 'container update',
-  'container cp', 'container diff', 'container export', 'container commit',
+  'container diff', 'container export', 'container commit',
   'image pull', 'image push', 'image save', 'image load', 'image build', 'image prune',
-  'system df', 'system prune',
-  ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network'].includes(m)),
+  'system prune',
+  ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume'].includes(m)),
 ]);
 
-const all: CommandDef[] = [...containerCommands, ...imageCommands, ...systemCommands, ...networkCommands];
+const all: CommandDef[] = [...containerCommands, ...imageCommands, ...systemCommands, ...networkCommands, ...volumeCommands];
 const byName = new Map<string, CommandDef>();
 for (const c of all) for (const n of [c.path, ...(c.aliases ?? [])]) byName.set(n, c);
 

@@ -39,6 +39,7 @@ export class Extractor {
     const done = new Promise<void>((resolve, reject) => {
       ex.on('entry', (header, bodyRaw, next) => {
         const body = bodyRaw as unknown as Readable;
+        body.on('error', () => undefined); // reported through the extractor
         this.entry(header, body).then(() => next(), (e: unknown) => { body.resume(); ex.destroy(e as Error); });
       });
       ex.on('finish', resolve);

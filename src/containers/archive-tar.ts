@@ -24,6 +24,7 @@ interface WalkState { pack: Pack; cfs: ContainerFs; inodes: Map<string, string> 
 async function writeEntry(pack: Pack, header: Partial<Headers> & { name: string }, body?: (w: Writable) => Promise<void>): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const w = pack.entry(header, (err?: Error | null) => (err ? reject(err) : resolve())) as unknown as Writable;
+    w.on('error', reject);
     if (!body) return;
     body(w).then(() => { w.end(); }, (e: Error) => { w.destroy(e); reject(e); });
   });

@@ -107,6 +107,8 @@ export class ContainerArchive {
     const stat = this.pathStat(cfs, p, st);
     const pack = tar.pack();
     const out = new PassThrough();
+    (pack as unknown as Readable).on('error', (e: Error) => out.destroy(e));
+    out.on('close', () => (pack as unknown as Readable).destroy());
     (pack as unknown as Readable).pipe(out);
     packResource(pack, cfs, r.dirFd, r.name, stat.name, r.logical)
       .catch((e: Error) => out.destroy(e))

@@ -32,6 +32,9 @@ import { VolumeMounts } from '../volumes/containers';
 import { registerVolumeRoutes } from '../server/router/volumes/routes';
 import { registerArchiveRoutes } from '../server/router/archive/routes';
 import { ContainerArchive } from '../containers/archive';
+import { registerDfRoutes } from '../server/router/df/routes';
+import { dfBackend } from './df';
+import { API_VERSION } from '../api/version';
 
 /**
  * The composition root: builds every service from the daemon config, wires them together
@@ -176,6 +179,10 @@ export class Engine {
     registerExecRoutes(this.router, cb);
     registerImageRoutes(this.router, this.images as never);
     registerNetworkRoutes(this.router, this.networks as never);
+    registerDfRoutes(this.router, dfBackend({
+      images: this.images, volumes: this.volumes, containers: () => this.containers.store.all(), apiVersion: API_VERSION,
+      listContainers: () => cb.list({ all: true, size: true, filters: new Map() }),
+    }));
     registerArchiveRoutes(this.router, new ContainerArchive({
       get: (ref) => this.containers.get(ref),
       rootfs: (id) => this.images.mountContainerLayer(id),

@@ -11,7 +11,7 @@ export const UNIMPLEMENTED: [string, string][] = [
   ['POST', '/commit'],
   ['POST', '/build'], ['POST', '/build/prune'], ['POST', '/build/cancel'], ['POST', '/session'],
   ['POST', '/images/{name:.*}/push'], ['GET', '/images/{name:.*}/get'], ['GET', '/images/get'], ['POST', '/images/load'],
-  ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'], ['POST', '/auth'], ['GET', '/system/df'],
+  ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'], ['POST', '/auth'],
   ['PUT', '/volumes/{name}'],
   ['GET', '/plugins'], ['GET', '/plugins/privileges'], ['POST', '/plugins/pull'], ['DELETE', '/plugins/{name:.*}'],
   ['POST', '/plugins/{name:.*}/enable'], ['POST', '/plugins/{name:.*}/disable'], ['POST', '/plugins/{name:.*}/upgrade'],
