@@ -50,6 +50,17 @@ export interface GraphDriverData { LowerDir?: string; MergedDir: string; UpperDi
 
 export class OverlayStore {
   private rootDir: string;
+  /** Mount, unmount and removal of one layer run one at a time (two starts must not stack two mounts). */
+  private perLayer = new Map<string, Promise<unknown>>();
+
+  private serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.perLayer.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => undefined);
+    this.perLayer.set(id, settled);
+    void settled.then(() => { if (this.perLayer.get(id) === settled) this.perLayer.delete(id); });
+    return next;
+  }
   constructor(root: string) { this.rootDir = path.resolve(root); }
 
   /** The store's directory, symlinks resolved once init() ran (mountinfo shows real paths). */
@@ -170,7 +181,11 @@ export class OverlayStore {
   }
 
   /** Mounts a read-write layer at <id>/merged (idempotent) and returns that path. */
-  async mount(id: string): Promise<string> {
+  mount(id: string): Promise<string> {
+    return this.serial(id, () => this.doMount(id));
+  }
+
+  private async doMount(id: string): Promise<string> {
     const merged = this.mergedDir(id);
     if (!(await this.exists(id))) throw notFound(`layer ${id}: not found`);
     if (await isMountPoint(merged)) return merged;
@@ -184,15 +199,20 @@ export class OverlayStore {
     return merged;
   }
 
-  async unmount(id: string): Promise<void> {
-    await unmount(this.mergedDir(id));
+  unmount(id: string): Promise<void> {
+    const merged = this.mergedDir(id);
+    return this.serial(id, () => unmount(merged));
   }
 
   async isMounted(id: string): Promise<boolean> { return isMountPoint(this.mergedDir(id)); }
 
   /** Removes a layer (unmounting it first); removing a missing layer is not an error. */
-  async remove(id: string): Promise<void> {
+  remove(id: string): Promise<void> {
     const dir = this.dir(id);
+    return this.serial(id, () => this.doRemove(id, dir));
+  }
+
+  private async doRemove(id: string, dir: string): Promise<void> {
     await unmount(path.join(dir, 'merged'));
     const link = await this.readSmall(path.join(dir, 'link'));
     const trash = path.join(this.root, `${TEMP_PREFIX}rm-${randomBytes(8).toString('hex')}`);
