@@ -71,9 +71,12 @@ test('create bodies match what docker 28 sends for the same flags', { skip: !exi
       const expected = await dockerCreateBody(d, args);
       const { request } = parseRunArgs(args, ENV);
       const ours = JSON.parse(JSON.stringify(request.body));
-      // docker 28 emits the -e values in a rotated order that changes from run to run
-      // (iteration over a map); berth keeps command-line order. Compare Env as a set.
-      for (const b of [ours, expected.body as Record<string, unknown>]) if (Array.isArray(b.Env)) b.Env = [...b.Env].sort();
+      // docker 28 emits -e values and -v binds in an order that changes from run to run
+      // (iteration over a map); berth keeps command-line order. Compare them as sets.
+      for (const b of [ours, expected.body as Record<string, unknown> & { HostConfig: Record<string, unknown> }]) {
+        if (Array.isArray(b.Env)) b.Env = [...b.Env].sort();
+        if (Array.isArray(b.HostConfig.Binds)) b.HostConfig.Binds = [...b.HostConfig.Binds].sort();
+      }
       assert.deepStrictEqual(ours, expected.body, `body for: ${args.join(' ')}`);
       const q = new URL(`http://x${expected.url}`).searchParams;
       assert.equal(request.name, q.get('name') ?? undefined, `name for: ${args.join(' ')}`);
