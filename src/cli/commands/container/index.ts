@@ -13,5 +13,13 @@ import { logs } from './logs';
 import { ps } from './ps';
 import { run } from './run';
 import { start } from './start';
+import { stats } from './stats';
+import { top } from './top';
+import { pause, unpause } from './pause';
+import { update } from './update';
+import { diff } from './diff';
+import { exportCmd } from './export';
+import { commit } from './commit';
 
-export const containerCommands: CommandDef[] = [run, create, start, ps, logs, exec, attach, stop, restart, kill, wait, rm, rename, prune, containerInspect];
+export const containerCommands: CommandDef[] = [run, create, start, ps, logs, exec, attach, stop, restart, kill, wait, rm, rename, prune, containerInspect,
+  stats, top, pause, unpause, update, diff, exportCmd, commit];
