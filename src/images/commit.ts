@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { invalidParameter, system } from '../errdefs';
 import type { PreparedLayer } from '../snapshots/overlay';
 import { sha256Digest } from '../util/ids';
-import type { Reference } from '../util/reference';
+import { referenceString, type Reference } from '../util/reference';
 import { decompressStream } from '../util/tar-decompress';
 import { extractTar } from '../util/tar-extract';
 import type { LocalImageService } from './service';
@@ -56,6 +56,8 @@ export interface CommitOptions {
   layers: UnpackedLayer[];
   /** tags to point at the image (each logs a `tag` event) */
   tags?: Reference[];
+  /** name@digest references (RepoDigests), e.g. the manifest digest of a pull */
+  digests?: Reference[];
   parent?: string;
 }
 
@@ -88,6 +90,10 @@ export async function commitImage(s: LocalImageService, o: CommitOptions): Promi
         for (const l of fresh) s.records.insertLayer({ chain_id: l.chain, diff_id: l.diffId, parent: l.parent, dir: l.chain.slice(7), size: l.size });
         s.records.insertImage({ id, created: parsed.created ?? new Date().toISOString(), size, parent: o.parent ?? '', top_layer: chains[chains.length - 1] ?? null });
         for (const t of o.tags ?? []) s.tagResolved(id, t);
+        for (const d of o.digests ?? []) {
+          if (!d.digest) throw invalidParameter(`${referenceString(d)}: not a digest reference`);
+          s.records.setRef(referenceString({ domain: d.domain, path: d.path, digest: d.digest }), id, true);
+        }
       });
     });
     return id;

@@ -231,7 +231,10 @@ test('commitImage: multi-layer images share their common base; chain ids as the 
   const [base, top1] = await Promise.all([mk('base'), mk('top1')]);
   const id1 = await s.commitImage({ config: cfg([base.diffId, top1.diffId], 'one'), layers: [base, top1], tags: [{ domain: 'docker.io', path: 'library/one', tag: 'latest' }] });
   const [base2, top2] = await Promise.all([mk('base'), mk('top2')]);
-  const id2 = await s.commitImage({ config: cfg([base2.diffId, top2.diffId], 'two'), layers: [base2, top2] });
+  const dg = `sha256:${'e'.repeat(64)}`;
+  const id2 = await s.commitImage({ config: cfg([base2.diffId, top2.diffId], 'two'), layers: [base2, top2], digests: [{ domain: 'localhost:5000', path: 'two', digest: dg }] });
+  assert.deepEqual(s.get(id2).repoDigests, [`localhost:5000/two@${dg}`]);
+  assert.deepEqual(s.get(id2).repoTags, []);
   const chain1 = chainIds([base.diffId, top1.diffId]);
   assert.equal(chain1[0], base.diffId);
   assert.equal(chain1[1], `sha256:${createHash('sha256').update(`${base.diffId} ${top1.diffId}`).digest('hex')}`);
