@@ -1,6 +1,9 @@
 import type { CommandDef } from '../../command';
 import { imageInspect } from '../system/inspect';
-import { history, images, rmi, tag } from './images';
+import { history } from './history';
+import { images } from './ls';
+import { rmi } from './rm';
+import { tag } from './tag';
 import { importCmd } from './import';
 
 export const imageCommands: CommandDef[] = [images, history, tag, rmi, importCmd, imageInspect];
