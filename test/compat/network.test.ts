@@ -6,22 +6,10 @@
  * All traffic stays inside the test's network namespace.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { Cli, CliKind, TestDaemon, importBusybox, makeCli, target } from '../integration/harness';
 import { lines, ok } from './lib/suite';
-
-/** Runs a shell command in the daemon's network namespace (the "host" of its containers). */
-export function inNetns(netns: string, script: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile('nsenter', [`--net=/run/netns/${netns}`, 'sh', '-c', script], { timeout: 20_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr });
-    });
-  });
-}
-
-export const httpGet = (host: string, port: number, path = '/hostname') =>
-  `printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 ${host} ${port}`;
+import { httpOk } from '../integration/network/netns';
 
 const DOCKER_ONLY = target() === 'docker' ? 'dockerd in the harness runs with --iptables=false and no bridge' : false;
 
@@ -89,14 +77,13 @@ describe('networking (docker CLI and berth)', { timeout: 15 * 60_000 }, () => {
 
       test('-p 127.0.0.1:PORT:80 answers from the host; port lists it; a second bind conflicts', { skip: DOCKER_ONLY }, async () => {
         ok(await cli(['run', '-d', '--name', `${p}-pub`, '-p', `127.0.0.1:${port}:80`, '-p', '80', 'busybox', 'httpd', '-f', '-p', '80', '-h', '/etc']));
-        const res = await inNetns(d.netns, httpGet('127.0.0.1', port));
-        assert.match(res.out, /HTTP\/1\.[01] 200/);
+        await httpOk(d.netns, '127.0.0.1', port);
         const pl = lines(ok(await cli(['port', `${p}-pub`])).stdout);
         assert.equal(pl.length, 2);
         assert.ok(pl.includes(`80/tcp -> 127.0.0.1:${port}`), pl.join('\n'));
         const eph = /^80\/tcp -> 0\.0\.0\.0:(\d+)$/.exec(pl.find((l) => l.includes('0.0.0.0')) ?? '');
         assert.ok(eph, pl.join('\n'));
-        assert.match((await inNetns(d.netns, httpGet('127.0.0.1', Number(eph[1])))).out, /HTTP\/1\.[01] 200/);
+        await httpOk(d.netns, '127.0.0.1', Number(eph[1]));
         assert.deepEqual(lines(ok(await cli(['port', `${p}-pub`, '80/tcp'])).stdout).sort(), [`0.0.0.0:${eph[1]}`, `127.0.0.1:${port}`].sort());
         const clash = await cli(['run', '-d', '--name', `${p}-clash`, '-p', `127.0.0.1:${port}:80`, 'busybox', 'true']);
         assert.equal(clash.code, 125);
