@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageConfigFile } from '../api/types';
 import { ContentStore } from '../content/store';
-import type { EventBus } from '../engine/events';
 import { invalidParameter, notFound } from '../errdefs';
 import type { DB } from '../metadata/db';
 import { OverlayStore, type GraphDriverData } from '../snapshots/overlay';
@@ -18,11 +17,16 @@ import { removeImage } from './remove';
 import { inspectImage, listImages, type ListOptions } from './view';
 import type { ImageRecord, ImageService, ImportOptions } from './types';
 
+/** Where image events go: the engine's EventBus fits (images sits below engine, so no import of it). */
+export interface ImageEventSink {
+  publish(type: string, action: string, id: string, attributes?: Record<string, string>): unknown;
+}
+
 export interface LocalImageServiceOptions {
   /** the daemon's data root; the service uses <root>/content and <root>/overlay2 */
   root: string;
   db: DB;
-  events?: EventBus;
+  events?: ImageEventSink;
   log?: Logger;
 }
 
@@ -49,7 +53,7 @@ export class LocalImageService implements ImageService {
   readonly records: ImageRecords;
   readonly content: ContentStore;
   readonly layers: OverlayStore;
-  readonly events?: EventBus;
+  readonly events?: ImageEventSink;
   readonly log?: Logger;
   readonly lock = new Mutex();
   usersOf: (imageId: string) => string[] = NO_USERS;
