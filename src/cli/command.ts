@@ -16,8 +16,16 @@ export interface Globals {
   logLevel: string;
 }
 
+/** The keys of docker's config.json that the CLI itself reads (in --config, default ~/.berth). */
+export interface CliConfigFile {
+  psFormat?: string;
+  imagesFormat?: string;
+  detachKeys?: string;
+}
+
 export interface CliContext {
   globals: Globals;
+  config(): CliConfigFile;
   client(): EngineClient;
   stdin: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   stdout: Writable & { isTTY?: boolean; columns?: number; rows?: number };
@@ -97,6 +105,11 @@ export const FORMAT_USAGE_TABLE =
   "Format output using a custom template:\n'table':            Print output in table format with column headers (default)\n'table TEMPLATE':   Print output in table format using the given Go template\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
 export const FORMAT_USAGE_PLAIN =
   "Format output using a custom template:\n'json':             Print in JSON format\n'TEMPLATE':         Print output using the given Go template.\nRefer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+
+/** The detach keys of a command: its flag, else config.json's `detachKeys`. */
+export function detachKeysOf(ctx: CliContext, flag: unknown): string {
+  return String(flag ?? '') || ctx.config().detachKeys || '';
+}
 
 export function stringList(v: unknown): string[] {
   return Array.isArray(v) ? (v as string[]) : [];

@@ -2,17 +2,18 @@
  * `berth`: the docker CLI's command line over the Engine API. Global flags come first
  * (`berth -H unix:///x.sock ps -a`), then a command or a management command and its verb.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient, ApiError, ConnectionError } from '../client';
-import { ArgCountError, checkArgs, helpText, PROG, StatusError, useLine, type CliContext, type CommandDef, type Globals } from './command';
+import { ArgCountError, checkArgs, helpText, PROG, StatusError, useLine, type CliConfigFile, type CliContext, type CommandDef, type Globals } from './command';
 import { parseFlags, UsageError, type FlagSpec } from './flags';
 import { findCommand, rootHelp, managementHelp, NOT_IMPLEMENTED, MANAGEMENT } from './registry';
 
 const VERSION = '0.1.0';
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: 'config', kind: 'string', usage: 'Location of client config files', default: join(homedir(), '.berth') },
+  { name: 'config', kind: 'string', usage: 'Location of client config files', default: process.env.BERTH_CONFIG || join(homedir(), '.berth') },
   { name: 'debug', short: 'D', kind: 'bool', usage: 'Enable debug mode' },
   { name: 'host', short: 'H', kind: 'list', usage: 'Daemon socket to connect to' },
   { name: 'log-level', short: 'l', kind: 'string', usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: 'info' },
@@ -30,11 +31,27 @@ export interface Io {
   stderr: CliContext['stderr'];
 }
 
+/** Read `<dir>/config.json`; a missing file is an empty config, a broken one is reported. */
+export function loadConfigFile(dir: string, warn: (s: string) => void): CliConfigFile {
+  const file = join(dir, 'config.json');
+  if (!existsSync(file)) return {};
+  try {
+    const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const str = (k: string) => (typeof raw[k] === 'string' ? (raw[k] as string) : undefined);
+    return { psFormat: str('psFormat'), imagesFormat: str('imagesFormat'), detachKeys: str('detachKeys') };
+  } catch (e) {
+    warn(`WARNING: Error parsing config file (${file}): ${(e as Error).message}\n`);
+    return {};
+  }
+}
+
 function makeContext(globals: Globals, io: Io): CliContext {
   let client: EngineClient | undefined;
+  let config: CliConfigFile | undefined;
   return {
     globals,
     client: () => (client ??= new EngineClient(globals.host)),
+    config: () => (config ??= loadConfigFile(globals.config, (s) => io.stderr.write(s))),
     ...io,
   };
 }

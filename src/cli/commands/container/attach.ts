@@ -1,4 +1,4 @@
-import { StatusError, type CommandDef } from '../../command';
+import { type CommandDef, detachKeysOf, StatusError } from '../../command';
 import { forwardSignals, monitorTtySize, streamAttached } from '../../streams';
 
 export const attach: CommandDef = {
@@ -21,7 +21,7 @@ export const attach: CommandDef = {
     const tty = !!c.Config.Tty;
     const withStdin = !!c.Config.OpenStdin && !v['no-stdin'];
     if (withStdin && tty && !ctx.stdin.isTTY) throw new StatusError(1, 'the input device is not a TTY');
-    const detachKeys = String(v['detach-keys'] ?? '');
+    const detachKeys = detachKeysOf(ctx, v['detach-keys']);
     const wait = await client.containerWaitBegin(c.Id, 'not-running');
     const h = await client.containerAttach(c.Id, { stdin: withStdin, stdout: true, stderr: true, detachKeys: detachKeys || undefined });
     const stopResize = tty ? monitorTtySize(ctx.stdout, (hh, w) => client.containerResize(c.Id, hh, w), true) : () => undefined;

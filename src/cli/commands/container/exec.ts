@@ -1,4 +1,4 @@
-import { StatusError, stringList, type CommandDef } from '../../command';
+import { type CommandDef, detachKeysOf, StatusError, stringList } from '../../command';
 import { UsageError } from '../../flags';
 import { monitorTtySize, streamAttached } from '../../streams';
 import { expandEnv, readKvFile } from './parseopts';
@@ -32,7 +32,7 @@ export const exec: CommandDef = {
     const body = {
       User: String(v.user ?? ''), Privileged: !!v.privileged, Tty: tty, ConsoleSize: consoleSize,
       AttachStdin: interactive && !detach, AttachStderr: !detach, AttachStdout: !detach, Detach: detach,
-      DetachKeys: String(v['detach-keys'] ?? ''), Env: env.length ? env : null, WorkingDir: String(v.workdir ?? ''), Cmd: cmd,
+      DetachKeys: detachKeysOf(ctx, v['detach-keys']), Env: env.length ? env : null, WorkingDir: String(v.workdir ?? ''), Cmd: cmd,
     };
     if (!cmd.length) throw new UsageError('exec requires a command');
     const { Id } = await client.execCreate(container, body);
@@ -43,7 +43,7 @@ export const exec: CommandDef = {
     const h = await client.execStartAttached(Id, { tty, consoleSize: consoleSize ?? undefined });
     const streams = streamAttached({
       socket: h.socket, tty, stdin: interactive ? ctx.stdin : undefined, stdout: ctx.stdout, stderr: ctx.stderr,
-      detachKeys: String(v['detach-keys'] ?? ''),
+      detachKeys: detachKeysOf(ctx, v['detach-keys']),
     });
     const stopResize = tty ? monitorTtySize(ctx.stdout, (hh, w) => client.execResize(Id, hh, w)) : () => undefined;
     try {

@@ -20,7 +20,8 @@ export const ps: CommandDef = {
   async run(ctx, v) {
     let limit = Number(v.last);
     if (v.latest) limit = 1;
-    const format = String(v.format ?? '');
+    let format = String(v.format ?? '');
+    if (!format && !v.quiet) format = ctx.config().psFormat ?? '';
     // docker asks for sizes when the template uses .Size, too
     const size = !!v.size || /\.Size\b/.test(format);
     const list = await ctx.client().containerList({

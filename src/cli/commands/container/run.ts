@@ -1,4 +1,4 @@
-import { StatusError, type CommandDef } from '../../command';
+import { type CommandDef, detachKeysOf, StatusError } from '../../command';
 import { parseFlags } from '../../flags';
 import { buildCreateRequest, buildRequest, detachBody } from './createbody';
 import { CREATE_FLAGS, RUN_ONLY_FLAGS } from './runflags';
@@ -19,7 +19,7 @@ export const run: CommandDef = {
     }
     const req = buildRequest('run', v, args, changed);
     if (v.detach) detachBody(req.body);
-    return runContainer(ctx, req, { detach: !!v.detach, detachKeys: String(v['detach-keys'] ?? ''), sigProxy: v['sig-proxy'] !== false }, !!v.quiet);
+    return runContainer(ctx, req, { detach: !!v.detach, detachKeys: detachKeysOf(ctx, v['detach-keys']), sigProxy: v['sig-proxy'] !== false }, !!v.quiet);
   },
 };
 

@@ -1,4 +1,4 @@
-import { StatusError, type CommandDef } from '../../command';
+import { type CommandDef, detachKeysOf, StatusError } from '../../command';
 import { forwardSignals, monitorTtySize, streamAttached } from '../../streams';
 import { eachContainer } from './each';
 
@@ -15,7 +15,7 @@ export const start: CommandDef = {
   args: { min: 1 },
   async run(ctx, v, names) {
     const client = ctx.client();
-    const detachKeys = String(v['detach-keys'] ?? '');
+    const detachKeys = detachKeysOf(ctx, v['detach-keys']);
     if (!v.attach && !v.interactive) {
       return eachContainer(ctx, names, async (n) => {
         await client.containerStart(n, { detachKeys: detachKeys || undefined });

@@ -20,6 +20,8 @@ export const images: CommandDef = {
     const filters = parseFilterFlags(stringList(v.filter));
     if (args[0]) (filters.reference ??= []).push(args[0]);
     const list = await ctx.client().imageList({ all: !!v.all, digests: !!v.digests, filters });
-    ctx.stdout.write(formatImages(list, { format: String(v.format ?? ''), quiet: !!v.quiet, trunc: !v['no-trunc'], digests: !!v.digests }));
+    let format = String(v.format ?? '');
+    if (!format && !v.quiet) format = ctx.config().imagesFormat ?? '';
+    ctx.stdout.write(formatImages(list, { format, quiet: !!v.quiet, trunc: !v['no-trunc'], digests: !!v.digests }));
   },
 };
