@@ -2,6 +2,8 @@ import { runcUpdate } from '../runtime/cgroups';
 import type { RuncConmonRuntime } from '../runtime/runc';
 import { conflict } from '../errdefs';
 import { containerChanges, exportTar } from './commit-changes';
+import { type CommitRequest, commitContainer } from './commit';
+import type { LocalImageService } from '../images/service';
 import { updateContainer } from './policies-update';
 import { HealthMonitor } from './health';
 import { RestartManager } from './policies';
@@ -62,6 +64,11 @@ export class ContainerExtras {
 
   update(ref: string, body: unknown) {
     return updateContainer(this.svc, ref, body, (id, resources) => runcUpdate(this.runtime.runtimePath, this.runtime.runcRoot, id, resources));
+  }
+
+  /** Commit needs the local image store's layer machinery (the engine always wires LocalImageService). */
+  commit(req: CommitRequest) {
+    return commitContainer(this.svc, this.svc.images as unknown as LocalImageService, this.layerDirs, req);
   }
 
   pause(ref: string) { return this.svc.pause(ref); }
