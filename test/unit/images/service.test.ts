@@ -42,14 +42,15 @@ test('images: import records the image, its layer and tag; get resolves every wa
 
 test('images: the same content imported twice shares its layer', async () => {
   const { s, imp, root } = await setup();
-  const a = await imp('same', 'a');
-  const b = await imp('same', 'b', ['ENV X=1']);
+  // names that cannot be read as id prefixes (dockerd treats `rmi b` as an id prefix when an id starts with b)
+  const a = await imp('same', 'img-x');
+  const b = await imp('same', 'img-y', ['ENV X=1']);
   assert.notEqual(a.id, b.id);
   assert.equal(s.records.layers().length, 1);
-  s.remove('a', {});
+  s.remove('img-x', {});
   await s.pendingCleanup;
   assert.equal(s.records.layers().length, 1, 'still used by b');
-  s.remove('b', {});
+  s.remove('img-y', {});
   await s.pendingCleanup;
   assert.equal(s.records.layers().length, 0);
   assert.deepEqual(readdirSync(path.join(root, 'overlay2')), ['l']);
@@ -88,6 +89,14 @@ test('rmi: by name untags; by id with several repositories needs force', async (
   assert.throws(() => s.get(img.id), (e) => isNotFound(e));
 });
 
+test('rmi: a name that is also a prefix of the image id counts as the id, as in dockerd', async () => {
+  const { s, imp } = await setup();
+  const img = await imp('x', 'tagged');
+  const prefix = img.id.slice(7, 8);
+  s.tag(img.id, prefix);
+  assert.throws(() => s.remove(prefix, {}), /image is referenced in multiple repositories/);
+});
+
 test('rmi: two tags of one repository by id are removed without force; -f removes every reference', async () => {
   const { s, imp } = await setup();
   const img = await imp('x', 'app:1');
@@ -123,10 +132,10 @@ test('rmi: containers block as Docker: last reference, stopped (soft) and runnin
 
 test('rmi: a second tag can go even when a container uses the image', async () => {
   const { s, imp } = await setup();
-  const img = await imp('x', 'a');
-  s.tag(img.id, 'b');
+  const img = await imp('x', 'first');
+  s.tag(img.id, 'second');
   s.setUsageCheck(() => ['d'.repeat(64)]);
-  assert.deepEqual(s.remove('b', {}), [{ Untagged: 'b:latest' }]);
+  assert.deepEqual(s.remove('second', {}), [{ Untagged: 'second:latest' }]);
 });
 
 test('list: dangling, label, reference, before, since filters and Docker shapes', async () => {
@@ -211,7 +220,7 @@ test('rmi: the last tag of a repository takes its digest references along', asyn
 
 test('list: until takes timestamps and durations', async () => {
   const { s, imp } = await setup();
-  const a = await imp('a', 'a');
+  const a = await imp('a', 'img-u');
   const ids = (u: string) => s.listImages({ apiVersion: '1.50', filters: new Map([['until', [u]]]) }).map((i) => i.Id);
   assert.deepEqual(ids(String(Math.floor(Date.now() / 1000) + 60)), [a.id]);
   assert.deepEqual(ids('1h'), []);
