@@ -7,7 +7,7 @@ import type { DB } from '../metadata/db';
 import { OverlayStore, type GraphDriverData } from '../snapshots/overlay';
 import type { Logger } from '../util/log';
 import {
-  familiarString, fullName, parseAnyReference, parseRepoTag, referenceString, tagNameOnly, type Reference,
+  familiarString, parseAnyReference, parseRepoTag, referenceString, tagNameOnly, type Reference,
 } from '../util/reference';
 import { commitImage, unpackLayer, type CommitOptions, type UnpackedLayer } from './commit';
 import { importImage } from './import';
@@ -115,7 +115,7 @@ export class LocalImageService implements ImageService {
       repoDigests: refs.filter((r) => r.is_digest).map((r) => familiarString(parseStored(r.ref))),
       created: config.created ?? row.created,
       size: row.size,
-      config,
+      config: structuredClone(config), // callers may change their copy; the cache stays true
       parent: row.parent,
     };
   }
@@ -372,4 +372,3 @@ export function parseStored(ref: string): Reference {
   return r;
 }
 
-export { fullName };

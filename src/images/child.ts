@@ -1,0 +1,58 @@
+import { invalidParameter, system } from '../errdefs';
+import { sha256Digest } from '../util/ids';
+import type { Reference } from '../util/reference';
+import { chainIds, discardLayers, type UnpackedLayer } from './commit';
+import type { LocalImageService } from './service';
+
+/**
+ * Commits an image that stands on a parent image already in the store: the parent's layers
+ * plus at most one new one (a build step, a container commit). With `layer` undefined the
+ * image shares the parent's layers (a metadata-only step). The config's rootfs.diff_ids
+ * must be the parent's followed by the new layer's. The unpacked dir is consumed either way.
+ */
+export interface ChildCommit {
+  config: Buffer;
+  /** image id of the parent, or '' for an image on no parent (FROM scratch) */
+  parent: string;
+  layer?: UnpackedLayer;
+  tags?: Reference[];
+}
+
+export async function commitChildImage(s: LocalImageService, o: ChildCommit): Promise<string> {
+  try {
+    const id = sha256Digest(o.config);
+    const parsed = JSON.parse(o.config.toString('utf8')) as { created?: string; rootfs?: { diff_ids?: string[] } };
+    const diffIds = parsed.rootfs?.diff_ids ?? [];
+    const parentRow = o.parent ? s.records.image(o.parent) : undefined;
+    if (o.parent && !parentRow) throw invalidParameter(`parent image ${o.parent} not found`);
+    const parentChain = parentRow ? s.layerChain(parentRow.top_layer) : [];
+    const expect = parentChain.length + (o.layer ? 1 : 0);
+    if (diffIds.length !== expect || (o.layer && diffIds[diffIds.length - 1] !== o.layer.diffId)) {
+      throw invalidParameter('layers do not match the image config (rootfs.diff_ids)');
+    }
+    const chains = chainIds(diffIds);
+    await s.lock.run(async () => {
+      await s.content.writeBuffer(o.config, id);
+      let top = parentRow?.top_layer ?? null;
+      let fresh: { chain: string; diffId: string; parent: string | null; size: number } | null = null;
+      if (o.layer) {
+        const chain = chains[chains.length - 1];
+        const parent = chains.length > 1 ? chains[chains.length - 2] : null;
+        const had = s.records.layer(chain);
+        const created = await s.layers.commitLayer(o.layer.prepared, chain.slice(7), parent ? s.records.layer(parent)?.dir ?? parent.slice(7) : null);
+        if (!created && !(await s.layers.exists(chain.slice(7)))) throw system(`layer ${chain} vanished while committing`);
+        if (!had) fresh = { chain, diffId: o.layer.diffId, parent, size: o.layer.size };
+        top = chain;
+      }
+      const size = (parentRow?.size ?? 0) + (o.layer?.size ?? 0);
+      s.records.tx(() => {
+        if (fresh) s.records.insertLayer({ chain_id: fresh.chain, diff_id: fresh.diffId, parent: fresh.parent, dir: fresh.chain.slice(7), size: fresh.size });
+        if (!s.records.image(id)) s.records.insertImage({ id, created: parsed.created ?? new Date().toISOString(), size, parent: o.parent, top_layer: top });
+        for (const t of o.tags ?? []) s.tagResolved(id, t);
+      });
+    });
+    return id;
+  } finally {
+    if (o.layer) await discardLayers(s, [o.layer]);
+  }
+}
