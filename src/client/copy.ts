@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { EngineClient } from './engine';
@@ -24,10 +24,9 @@ export class CopyError extends Error {}
 /** Bytes that went through, for "Successfully copied 1.2kB to ...". */
 export interface CopyResult { bytes: number }
 
-function counter(res: CopyResult): PassThrough {
-  const p = new PassThrough();
-  p.on('data', (c: Buffer) => { res.bytes += c.length; });
-  return p;
+/** Counts what passes without switching the stream into flowing mode (nothing is lost before it is piped on). */
+function counter(res: CopyResult): Transform {
+  return new Transform({ transform(c: Buffer, _e, cb) { res.bytes += c.length; cb(null, c); } });
 }
 
 // ---- container -> local ----

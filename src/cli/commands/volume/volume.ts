@@ -102,8 +102,7 @@ export const volumeInspectCmd: CommandDef = {
     const errors: string[] = [];
     for (const n of names) {
       try { found.push(await volumeInspect(ctx.client(), n)); } catch (e) {
-        if (e instanceof ApiError && e.statusCode === 404) errors.push(`Error: No such volume: ${n}`);
-        else if (e instanceof ApiError) errors.push(`Error response from daemon: ${e.message}`);
+        if (e instanceof ApiError) errors.push(`Error response from daemon: ${e.message}`);
         else throw e;
       }
     }
