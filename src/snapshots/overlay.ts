@@ -39,6 +39,11 @@ function shortLinkName(): string {
   return out;
 }
 
+let indexOption: Promise<boolean> | undefined;
+function supportsIndexOption(): Promise<boolean> {
+  return (indexOption ??= fs.access('/sys/module/overlay/parameters/index').then(() => true, () => false));
+}
+
 export function checkLayerId(id: string): string {
   if (!ID_RE.test(id) || id === LINK_DIR) throw invalidParameter(`invalid layer id: ${JSON.stringify(id)}`);
   return id;
@@ -193,7 +198,10 @@ export class OverlayStore {
     const lower = lowerFile || `${id}/empty`;
     await fs.mkdir(merged, { recursive: true, mode: 0o700 });
     if (!lowerFile) await fs.mkdir(path.join(this.dir(id), 'empty'), { recursive: true });
-    const opts = `lowerdir=${lower},upperdir=${id}/diff,workdir=${id}/work`;
+    // As dockerd: index=off where the kernel knows the option, so that layer dirs can be
+    // reused by any mount regardless of the kernel's default.
+    const indexOff = (await supportsIndexOption()) ? 'index=off,' : '';
+    const opts = `${indexOff}lowerdir=${lower},upperdir=${id}/diff,workdir=${id}/work`;
     if (opts.length > 4000) throw system(`layer ${id}: too many lower layers for one mount`);
     await run('mount', ['-t', 'overlay', 'overlay', '-o', opts, merged], { cwd: this.root });
     return merged;
