@@ -14,6 +14,8 @@ export interface Globals {
   config: string;
   debug: boolean;
   logLevel: string;
+  /** Set when --tls/--tlsverify (or BERTH_TLS_VERIFY/DOCKER_TLS_VERIFY) asks for TLS. */
+  tls?: { verify: boolean; cacert: string; cert: string; key: string };
 }
 
 /** The keys of docker's config.json that the CLI itself reads (in --config, default ~/.berth). */

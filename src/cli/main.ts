@@ -5,12 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { EngineClient, ApiError, ConnectionError } from '../client';
+import { EngineClient, ApiError, ConnectionError, type TlsOptions } from '../client';
 import { ArgCountError, checkArgs, helpText, PROG, StatusError, useLine, type CliConfigFile, type CliContext, type CommandDef, type Globals } from './command';
 import { parseFlags, UsageError, type FlagSpec } from './flags';
 import { findCommand, rootHelp, managementHelp, NOT_IMPLEMENTED, MANAGEMENT } from './registry';
 
 const VERSION = '0.1.0';
+
+const CERT_DIR = process.env.BERTH_CERT_PATH || process.env.DOCKER_CERT_PATH || join(homedir(), '.berth');
 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'config', kind: 'string', usage: 'Location of client config files', default: process.env.BERTH_CONFIG || join(homedir(), '.berth') },
@@ -18,12 +20,24 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'host', short: 'H', kind: 'list', usage: 'Daemon socket to connect to' },
   { name: 'log-level', short: 'l', kind: 'string', usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: 'info' },
   { name: 'tls', kind: 'bool', usage: 'Use TLS; implied by --tlsverify' },
-  { name: 'tlscacert', kind: 'string', usage: 'Trust certs signed only by this CA', hidden: true },
-  { name: 'tlscert', kind: 'string', usage: 'Path to TLS certificate file', hidden: true },
-  { name: 'tlskey', kind: 'string', usage: 'Path to TLS key file', hidden: true },
-  { name: 'tlsverify', kind: 'bool', usage: 'Use TLS and verify the remote', hidden: true },
+  { name: 'tlscacert', kind: 'string', usage: 'Trust certs signed only by this CA', default: join(CERT_DIR, 'ca.pem') },
+  { name: 'tlscert', kind: 'string', usage: 'Path to TLS certificate file', default: join(CERT_DIR, 'cert.pem') },
+  { name: 'tlskey', kind: 'string', usage: 'Path to TLS key file', default: join(CERT_DIR, 'key.pem') },
+  { name: 'tlsverify', kind: 'bool', usage: 'Use TLS and verify the remote', default: !!(process.env.BERTH_TLS_VERIFY || process.env.DOCKER_TLS_VERIFY) },
   { name: 'version', short: 'v', kind: 'bool', usage: 'Print version information and quit' },
 ];
+
+/** docker's TLS client set-up: the CA when verifying, the client pair when present. */
+function tlsOptions(t: NonNullable<Globals['tls']>): TlsOptions {
+  const read = (path: string, required: boolean): Buffer | undefined => {
+    if (!existsSync(path)) {
+      if (required) throw new StatusError(1, `Could not read CA certificate "${path}": open ${path}: no such file or directory`);
+      return undefined;
+    }
+    return readFileSync(path);
+  };
+  return { verify: t.verify, ca: read(t.cacert, t.verify), cert: read(t.cert, false), key: read(t.key, false) };
+}
 
 export interface Io {
   stdin: CliContext['stdin'];
@@ -50,7 +64,7 @@ function makeContext(globals: Globals, io: Io): CliContext {
   let config: CliConfigFile | undefined;
   return {
     globals,
-    client: () => (client ??= new EngineClient(globals.host)),
+    client: () => (client ??= new EngineClient(globals.host, globals.tls ? { tls: tlsOptions(globals.tls) } : {})),
     config: () => (config ??= loadConfigFile(globals.config, (s) => io.stderr.write(s))),
     ...io,
   };
@@ -79,6 +93,9 @@ export async function main(argv: string[], io: Io = { stdin: process.stdin, stdo
     return 1;
   }
   const globals: Globals = { host: hosts[0], config: String(g.config), debug: !!g.debug, logLevel: String(g['log-level']) };
+  if (g.tls || g.tlsverify) {
+    globals.tls = { verify: !!g.tlsverify, cacert: String(g.tlscacert), cert: String(g.tlscert), key: String(g.tlskey) };
+  }
   const rest = parsed.args;
   if (parsed.help || rest.length === 0 || (rest[0] === 'help' && rest.length === 1)) {
     io.stdout.write(rootHelp(GLOBAL_FLAGS));

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ContainerCreateBody } from '../api/types';
 import { resolveHost } from './host';
-import { Transport, jsonStream, readAll, textLines, type Hijacked, type PingResult, type Query } from './transport';
+import { Transport, jsonStream, readAll, textLines, type Hijacked, type PingResult, type Query, type TransportOptions } from './transport';
 import type {
   ContainerInspect, ContainerPruneReport, ContainerSummary, CreateResponse, EventMessage, ExecCreateOptions,
   ExecInspect, HistoryItem, ImageDeleteItem, ImageInspect, ImageSummary, JSONMessage, SystemInfo, VersionInfo,
@@ -59,7 +59,7 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 export class EngineClient {
   readonly transport: Transport;
 
-  constructor(host?: string, opts: { apiVersion?: string } = {}) {
+  constructor(host?: string, opts: TransportOptions = {}) {
     this.transport = new Transport(resolveHost(host), opts);
   }
 

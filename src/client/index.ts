@@ -2,7 +2,7 @@ export { EngineClient, encodeFilters, parseEvent } from './engine';
 export type { StreamedEvent } from './engine';
 export type { Filters, EventsOptions, StopOptions, RemoveOptions, ListOptions, LogsOptions, AttachOptions, ImportOptions, WaitCondition } from './engine';
 export { Transport, CLIENT_API_VERSION, encodeQuery, jsonStream, readAll, textLines } from './transport';
-export type { Hijacked, PingResult, Query, RequestOptions } from './transport';
+export type { Hijacked, PingResult, Query, RequestOptions, TlsOptions, TransportOptions } from './transport';
 export { ApiError, ConnectionError, isApiError, isNotFoundError, errorFromBody } from './errors';
 export { DEFAULT_HOST, parseHost, resolveHost } from './host';
 export type { DaemonAddress } from './host';

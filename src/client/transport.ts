@@ -5,6 +5,7 @@
  * answered by `101`, after which the socket is a raw duplex stream).
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import { ApiError, ConnectionError, errorFromBody } from './errors';
 import { parseHost, type DaemonAddress } from './host';
@@ -64,14 +65,34 @@ function versionLess(a: string, b: string): boolean {
   return false;
 }
 
+/** TLS for tcp:// hosts (docker's --tls/--tlsverify with ca.pem, cert.pem, key.pem). */
+export interface TlsOptions {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  /** Check the daemon's certificate against `ca` (--tlsverify). */
+  verify: boolean;
+}
+
+export interface TransportOptions { apiVersion?: string; tls?: TlsOptions }
+
 export class Transport {
   readonly address: DaemonAddress;
   private negotiated?: Promise<string>;
   private pinned?: string;
+  private readonly tls?: TlsOptions;
 
-  constructor(hostUrl: string, opts: { apiVersion?: string } = {}) {
+  constructor(hostUrl: string, opts: TransportOptions = {}) {
     this.address = parseHost(hostUrl);
     if (opts.apiVersion) this.pinned = opts.apiVersion;
+    if (opts.tls && this.address.kind === 'tcp') this.tls = opts.tls;
+    else if (this.address.kind === 'tcp' && this.address.tls) this.tls = { verify: true };
+  }
+
+  private send(options: http.RequestOptions): http.ClientRequest {
+    if (!this.tls) return http.request(options);
+    const t = this.tls;
+    return https.request({ ...options, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.verify });
   }
 
   get host(): string {
@@ -91,7 +112,7 @@ export class Transport {
       const base = this.baseOptions();
       const headers: Record<string, string> = { ...(base.headers as Record<string, string>), 'User-Agent': 'Berth-Client/0.1.0 (linux)', ...opts.headers };
       const { payload, stream } = this.encodeBody(opts.body, headers);
-      const req = http.request({ ...base, method: opts.method, path: opts.fullPath, headers, signal: opts.signal });
+      const req = this.send({ ...base, method: opts.method, path: opts.fullPath, headers, signal: opts.signal });
       req.on('response', resolve);
       req.on('error', (e: NodeJS.ErrnoException) => reject(this.wrapError(e)));
       if (stream) stream.pipe(req);
@@ -186,7 +207,7 @@ export class Transport {
         ...opts.headers,
       };
       const { payload } = this.encodeBody(opts.body, headers);
-      const req = http.request({ ...base, method: opts.method, path: fullPath, headers });
+      const req = this.send({ ...base, method: opts.method, path: fullPath, headers });
       req.on('upgrade', (res, socket, head) => {
         if (head.length) socket.unshift(head);
         resolve({ socket, contentType: res.headers['content-type'] });
