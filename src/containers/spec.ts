@@ -42,7 +42,8 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
   const hostname = hostNet ? hostHostname() : (c.config.Hostname || c.id.slice(0, 12));
   const hosts = hostNet
     ? await fs.readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n')
-    : hostsFile(hostname, c.config.Domainname ?? '', extras.ip, [...(hc.ExtraHosts ?? [])], extras.hostsEntries ?? []);
+    // --add-host name:host-gateway: networking resolves the address and passes the line in hostsEntries.
+    : hostsFile(hostname, c.config.Domainname ?? '', extras.ip, (hc.ExtraHosts ?? []).filter((h) => !/[:=]host-gateway$/.test(h)), extras.hostsEntries ?? []);
   const dns = hc.Dns?.length ? hc.Dns : extras.nameservers;
   await writeEtcFiles(c, hostname, hosts, resolvConf({ dns, search: hc.DnsSearch, options: hc.DnsOptions, hostNetwork: hostNet }));
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerConfig, EndpointSettings, HostConfig, NetworkingConfig } from '../api/types';
-import { forbidden, invalidParameter } from '../errdefs';
+import { BerthError, forbidden, invalidParameter } from '../errdefs';
 import type { Logger } from '../util/log';
 import { contains, formatIp, macFor, mustCidr, parseIp, size } from './ipv4';
 import { runScript, Serial } from './kernel';
@@ -132,7 +132,12 @@ export class Attachments {
         taken.add(ip);
         const primary = opts.create && i === 0;
         if (primary && opts.withPorts) {
-          ports = await allocatePorts(portRequests(c.hostConfig, c.config), this.takenPorts(c.id), net.hostBindingIpv4 || '0.0.0.0');
+          try {
+            ports = await allocatePorts(portRequests(c.hostConfig, c.config), this.takenPorts(c.id), net.hostBindingIpv4 || '0.0.0.0');
+          } catch (e) {
+            if (!(e instanceof BerthError) || e.kind !== 'Conflict') throw e;
+            throw new BerthError('Conflict', `driver failed programming external connectivity on endpoint ${c.name.replace(/^\//, '')} (${c.id.slice(0, 12)}): ${e.message}`);
+          }
         }
         const plug: Plug = { net, veth: vethName(), ifname, ip: formatIp(ip), mac: ep.config.mac || macFor(ip), primary };
         plugs.push(plug);

@@ -213,7 +213,10 @@ export class NetworkService {
         await this.attach.plug(c, list, { create: true, nsPath, withPorts: true });
         this.log.debug(`network setup of ${c.id.slice(0, 12)}: ${Date.now() - t0} ms`);
         const user = list.filter((x) => !x.net.isDefault);
-        return { netnsPath: nsPath, ip: list[0].ep.live!.ip, nameservers: user.length ? user.map((x) => x.net.gateway) : undefined };
+        // dockerd's host-gateway is the default bridge's gateway (else the container's own gateway).
+        const hostGateway = this.defaultBridge()?.gateway ?? list[0].net.gateway;
+        const hostsEntries = (c.hostConfig.ExtraHosts ?? []).map((h) => /^(.+)[:=]host-gateway$/.exec(h)?.[1]).filter((n): n is string => !!n).map((n) => `${hostGateway}\t${n}`);
+        return { netnsPath: nsPath, ip: list[0].ep.live!.ip, nameservers: user.length ? user.map((x) => x.net.gateway) : undefined, hostsEntries };
       },
       stopped: async (c: NetContainer) => {
         // The kernel part of the teardown runs on in the background: it does not delay `die`.
