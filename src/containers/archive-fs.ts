@@ -123,7 +123,8 @@ export function resolveIn(cfs: ContainerFs, containerPath: string, followLast: b
       } catch (e) {
         if (isCode(e, 'ENOENT')) {
           if (last) return new Resolved(frames, part, logical);
-          throw notFound(`no such file or directory: ${logical}`);
+          // Where the path would be, for a symlink's stat (Docker reports it even when it is missing).
+          throw Object.assign(notFound(`no such file or directory: ${logical}`), { wouldBe: path.posix.join(logical, ...pending) });
         }
         if (!isCode(e, 'ENOTDIR', 'ELOOP')) throw e;
       }

@@ -84,9 +84,14 @@ export class ContainerArchive {
   private pathStat(cfs: ContainerFs, p: string, st: fs.Stats): PathStat {
     let linkTarget = '';
     if (st.isSymbolicLink()) {
-      const t = resolveIn(cfs, p, true);
-      linkTarget = t.name ? path.posix.join(t.logical) : t.logical;
-      t.close();
+      try {
+        const t = resolveIn(cfs, p, true);
+        linkTarget = t.logical;
+        t.close();
+      } catch (e) {
+        // A target below a missing directory: Docker still reports where it would be.
+        linkTarget = (e as { wouldBe?: string }).wouldBe ?? '';
+      }
     }
     return { name: baseName(p), size: st.size, mode: goFileMode(st), mtime: rfc3339Nano(st), linkTarget };
   }
