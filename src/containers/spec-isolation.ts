@@ -6,7 +6,7 @@ import { boundingCaps, resolveCaps } from '../runtime/caps';
 import { type ResourceInput, ociResources, validateResources } from '../runtime/cgroups-resources';
 import { containerSeccomp, parseSecurityOpts } from '../runtime/seccomp';
 import type { NamespaceMode, SpecMount } from '../runtime/spec';
-import type { OciDevice } from '../runtime/spec-defaults';
+import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, type OciDevice } from '../runtime/spec-defaults';
 
 /**
  * The HostConfig fields that change a container's isolation and limits, checked at create the
@@ -68,6 +68,11 @@ export function validateIsolation(config: ContainerConfig, hc: HostConfig): stri
   if (hc.Init) initBinary();
   const warnings = validateResources(hc as ResourceInput);
   if (!hc.ShmSize) hc.ShmSize = 64 * 1024 * 1024;
+  // What the runtime applies, as dockerd records it at create (null for privileged containers).
+  if (!hc.Privileged) {
+    hc.MaskedPaths = hc.MaskedPaths ?? [...DOCKER_MASKED_PATHS];
+    hc.ReadonlyPaths = hc.ReadonlyPaths ?? [...DOCKER_READONLY_PATHS];
+  }
   return warnings;
 }
 
