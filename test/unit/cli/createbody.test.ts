@@ -48,6 +48,12 @@ const CASES: string[][] = [
   ['--rm', '-i', 'busybox', '--', 'cat', '-n'],
   ['--mount', 'type=tmpfs,target=/t,tmpfs-size=1m', '--mount', 'type=bind,src=/tmp,dst=/x,ro,bind-propagation=rslave', '--mount', 'source=v,target=/z,volume-label=a=b,volume-driver=local,volume-opt=o=1', '--mount', 'type=volume,target=/w,volume-subpath=sub', 'busybox'],
   ['-p', '80-81:8080-8081', '-p', '[::1]:5000:5000/udp', '--expose', '9/udp', 'busybox'],
+  ['--blkio-weight', '300', '--blkio-weight-device', '/dev/sda:200', '--device-read-bps', '/dev/sda:1mb', '--device-write-bps', '/dev/sda:2kb', '--device-read-iops', '/dev/sda:100', '--device-write-iops', '/dev/sda:200', '--cpu-rt-period', '1000', '--cpu-rt-runtime', '500', 'busybox'],
+  ['--gpus', 'all', '--disable-content-trust', 'busybox'],
+  ['--gpus', '"device=1,2"', 'busybox'],
+  ['--gpus', 'count=2,capabilities=compute', 'busybox'],
+  ['--network', 'mynet', '--ip', '10.1.2.3', '--ip6', 'fd00::3', '--link-local-ip', '169.254.1.1', 'busybox'],
+  ['--network', 'mynet', '--link-local-ip', '169.254.1.1', 'busybox'],
 ];
 
 /** Run docker against the fake daemon and return the create request it sent. */

@@ -10,7 +10,8 @@ import { UsageError, type FlagValues } from '../../flags';
 import { parseReference } from '../../reference';
 import { parseGoDuration, ramInBytes } from '../../formatters/units';
 import {
-  expandEnv, labelsToMap, normalizeCaps, parseDevice, parseMount, parsePortSpecs, parseRestart, parseUlimit, readKvFile,
+  expandEnv, labelsToMap, normalizeCaps, parseDevice, parseGpus, parseMount, parsePortSpecs, parseRestart, parseThrottleDevice,
+  parseUlimit, parseWeightDevice, readKvFile,
 } from './parseopts';
 
 export interface CreateRequest {
@@ -91,16 +92,19 @@ function networking(v: FlagValues): { mode: string; endpoints: Record<string, un
   const aliases = list(v, 'network-alias');
   const ip = str(v, 'ip');
   const ip6 = str(v, 'ip6');
+  const linkLocal = list(v, 'link-local-ip');
   if (!nets.length) return { mode: 'default', endpoints: { default: zeroEndpoint() } };
   const endpoints: Record<string, unknown> = {};
   nets.forEach((n, idx) => {
     if (endpoints[n]) throw new UsageError(`network "${n}" is specified multiple times`);
-    const hasOpts = idx === 0 && (aliases.length || ip || ip6);
+    const hasOpts = idx === 0 && (aliases.length || ip || ip6 || linkLocal.length);
     if (idx === 0 && nets.length === 1 && !hasOpts) return;
     const ep: Record<string, unknown> = zeroEndpoint();
     if (idx === 0) {
       if (aliases.length) ep.Aliases = aliases;
-      if (ip || ip6) ep.IPAMConfig = { IPv4Address: ip || undefined, IPv6Address: ip6 || undefined };
+      if (ip || ip6 || linkLocal.length) {
+        ep.IPAMConfig = { IPv4Address: ip || undefined, IPv6Address: ip6 || undefined, LinkLocalIPs: linkLocal.length ? linkLocal : undefined };
+      }
     }
     endpoints[n] = ep;
   });
@@ -108,7 +112,14 @@ function networking(v: FlagValues): { mode: string; endpoints: Record<string, un
 }
 
 /** `[OPTIONS] IMAGE [COMMAND] [ARG...]` to a create request. `env` is our own environment. */
+/** Flags docker only accepts for a Windows daemon; berthd is always Linux. */
+const WINDOWS_ONLY = ['cpu-count', 'cpu-percent', 'io-maxbandwidth', 'io-maxiops'];
+
 export function buildCreateRequest(v: FlagValues, args: string[], changed: Set<string>, env: NodeJS.ProcessEnv = process.env): CreateRequest {
+  const windowsOnly = WINDOWS_ONLY.filter((f) => changed.has(f));
+  if (windowsOnly.length) {
+    throw new StatusError(1, windowsOnly.map((f) => `"--${f}" is only supported on a Berth daemon running on windows, but the Berth daemon is running on linux`).join('\n'));
+  }
   const [image, ...cmd] = args;
   const pull = str(v, 'pull') || 'missing';
   if (!['missing', 'always', 'never'].includes(pull)) {
@@ -206,21 +217,21 @@ export function buildCreateRequest(v: FlagValues, args: string[], changed: Set<s
     Memory: bytesFlag(v, 'memory'),
     NanoCpus: nanoCpus,
     CgroupParent: str(v, 'cgroup-parent'),
-    BlkioWeight: 0,
-    BlkioWeightDevice: [],
-    BlkioDeviceReadBps: [],
-    BlkioDeviceWriteBps: [],
-    BlkioDeviceReadIOps: [],
-    BlkioDeviceWriteIOps: [],
+    BlkioWeight: num(v, 'blkio-weight'),
+    BlkioWeightDevice: list(v, 'blkio-weight-device').map(parseWeightDevice),
+    BlkioDeviceReadBps: list(v, 'device-read-bps').map((d) => parseThrottleDevice('device-read-bps', d, true)),
+    BlkioDeviceWriteBps: list(v, 'device-write-bps').map((d) => parseThrottleDevice('device-write-bps', d, true)),
+    BlkioDeviceReadIOps: list(v, 'device-read-iops').map((d) => parseThrottleDevice('device-read-iops', d, false)),
+    BlkioDeviceWriteIOps: list(v, 'device-write-iops').map((d) => parseThrottleDevice('device-write-iops', d, false)),
     CpuPeriod: num(v, 'cpu-period'),
     CpuQuota: num(v, 'cpu-quota'),
-    CpuRealtimePeriod: 0,
-    CpuRealtimeRuntime: 0,
+    CpuRealtimePeriod: num(v, 'cpu-rt-period'),
+    CpuRealtimeRuntime: num(v, 'cpu-rt-runtime'),
     CpusetCpus: str(v, 'cpuset-cpus'),
     CpusetMems: str(v, 'cpuset-mems'),
     Devices: list(v, 'device').map(parseDevice),
     DeviceCgroupRules: list(v, 'device-cgroup-rule').length ? list(v, 'device-cgroup-rule') : null,
-    DeviceRequests: null,
+    DeviceRequests: str(v, 'gpus') ? [parseGpus(str(v, 'gpus'))] : null,
     MemoryReservation: bytesFlag(v, 'memory-reservation'),
     MemorySwap: bytesFlag(v, 'memory-swap'),
     MemorySwappiness: num(v, 'memory-swappiness'),

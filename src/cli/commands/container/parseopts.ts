@@ -218,3 +218,68 @@ export function normalizeCaps(caps: string[]): string[] | null {
     return u === 'ALL' || u.startsWith('CAP_') ? u : `CAP_${u}`;
   });
 }
+
+/** `--blkio-weight-device /dev/sda:200`. */
+export function parseWeightDevice(spec: string): { Path: string; Weight: number } {
+  const i = spec.lastIndexOf(':');
+  const w = i > 0 ? spec.slice(i + 1) : '';
+  if (i <= 0 || !/^\d+$/.test(w)) throw new UsageError(`invalid argument "${spec}" for "--blkio-weight-device" flag: bad format: ${spec}`);
+  const weight = parseInt(w, 10);
+  if (weight > 0 && (weight < 10 || weight > 1000)) {
+    throw new UsageError(`invalid argument "${spec}" for "--blkio-weight-device" flag: invalid weight for device: ${spec}`);
+  }
+  return { Path: spec.slice(0, i), Weight: weight };
+}
+
+/** `--device-read-bps /dev/sda:1mb` (bytes, with kb/mb/gb) and `--device-read-iops /dev/sda:100`. */
+export function parseThrottleDevice(flag: string, spec: string, bytes: boolean): { Path: string; Rate: number } {
+  const i = spec.lastIndexOf(':');
+  const raw = i > 0 ? spec.slice(i + 1) : '';
+  const bad = () => new UsageError(bytes
+    ? `invalid argument "${spec}" for "--${flag}" flag: invalid rate for device: ${spec}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb`
+    : `invalid argument "${spec}" for "--${flag}" flag: invalid rate for device: ${spec}. The correct format is <device-path>:<number>. Number must be a positive integer`);
+  if (i <= 0) throw new UsageError(`invalid argument "${spec}" for "--${flag}" flag: bad format: ${spec}`);
+  if (bytes) {
+    const m = /^(\d+(?:\.\d+)?)\s*([kKmMgGtTpP])?[iI]?[bB]?$/.exec(raw);
+    if (!m) throw bad();
+    const mult: Record<string, number> = { k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
+    return { Path: spec.slice(0, i), Rate: Math.trunc(parseFloat(m[1]) * (m[2] ? mult[m[2].toLowerCase()] : 1)) };
+  }
+  if (!/^\d+$/.test(raw)) throw bad();
+  return { Path: spec.slice(0, i), Rate: parseInt(raw, 10) };
+}
+
+/** `--gpus all`, `--gpus 2`, `--gpus '"device=1,2"'`, `--gpus count=2,capabilities=compute`. */
+export function parseGpus(spec: string): Record<string, unknown> {
+  const req = { Driver: '', Count: 0, DeviceIDs: null as string[] | null, Capabilities: [] as string[][], Options: {} as Record<string, string> };
+  const caps = new Set<string>(['gpu']);
+  const fields: string[] = [];
+  // CSV with quotes: "device=1,2" stays one field
+  let cur = '';
+  let quoted = false;
+  for (const ch of spec) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) { fields.push(cur); cur = ''; }
+    else cur += ch;
+  }
+  fields.push(cur);
+  for (const f of fields) {
+    const eq = f.indexOf('=');
+    const key = eq >= 0 ? f.slice(0, eq) : f;
+    const val = eq >= 0 ? f.slice(eq + 1) : '';
+    if (eq < 0) {
+      if (key === 'all') req.Count = -1;
+      else if (/^\d+$/.test(key)) req.Count = parseInt(key, 10);
+      else throw new UsageError(`invalid argument "${spec}" for "--gpus" flag: unexpected key '${key}' in '${f}'`);
+      continue;
+    }
+    if (key === 'driver') req.Driver = val;
+    else if (key === 'count') req.Count = val === 'all' ? -1 : parseInt(val, 10);
+    else if (key === 'device') req.DeviceIDs = val.split(',');
+    else if (key === 'capabilities') for (const c of val.split(',')) caps.add(c);
+    else if (key === 'options') for (const o of val.split(',')) { const [k, v] = o.split('='); req.Options[k] = v ?? ''; }
+    else throw new UsageError(`invalid argument "${spec}" for "--gpus" flag: unexpected key '${key}' in '${f}'`);
+  }
+  req.Capabilities = [[...caps].sort()];
+  return req;
+}
