@@ -193,10 +193,9 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
       case 'file':
       case 'contiguous-file': {
         await removeExisting(abs, false);
-        const out = createWriteStream(abs, { flags: 'wx', mode: 0o600 });
-        let n = 0;
-        await pipeline(stream, new Transform({ transform(c: Buffer, _e, cb) { n += c.length; cb(null, c); } }), out);
-        size += n;
+        const out = createWriteStream(abs, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
+        await pipeline(stream, out);
+        size += out.bytesWritten;
         await applyMeta(abs, h);
         noteXattrs(abs);
         return;
@@ -251,8 +250,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
     }
   })();
   // The whole stream is hashed, trailing padding included, as Docker's diffID covers it.
-  const drainTail = new Transform({ transform(c: Buffer, _e, cb) { cb(null, c); } });
-  await Promise.all([pipeline(src, hashing, drainTail, extract), done]);
+  await Promise.all([pipeline(src, hashing, extract), done]);
 
   await flushSpecial();
   for (const d of opaque) await assertNoSymlinkPath(root, d);
