@@ -59,6 +59,8 @@ export const CREATE_FLAGS: FlagSpec[] = [
   s('ip6', 'IPv6 address (e.g., 2001:db8::33)'),
   s('ipc', 'IPC mode to use'),
   s('isolation', 'Container isolation technology'),
+  // accepted and ignored, as docker 28 does (the API has no kernel memory limit any more)
+  s('kernel-memory', 'Kernel memory limit', { typeName: 'bytes' }),
   l('label', 'Set meta data on a container', { short: 'l' }),
   l('label-file', 'Read in a line delimited file of labels'),
   l('link', 'Add link to another container'),
