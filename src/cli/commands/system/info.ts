@@ -68,10 +68,8 @@ export function renderServerInfo(i: SystemInfo): string {
     for (const r of insecure) lines.push(`  ${r}`);
   }
   add(1, 'Live Restore Enabled', i.LiveRestoreEnabled ? 'true' : 'false');
-  let out = lines.join('\n') + '\n';
-  const warnings = (i.Warnings as string[] | null) ?? [];
-  if (warnings.length) out += `\n${warnings.join('\n')}\n`;
-  return out;
+  // docker ends the server section with an empty line; its warnings go to stderr
+  return `${lines.join('\n')}\n\n`;
 }
 
 export const info: CommandDef = {
@@ -100,6 +98,8 @@ export const info: CommandDef = {
     let out = `Client:\n Version:    ${clientInfo.Version}\n Context:    ${clientInfo.Context}\n Debug Mode: ${clientInfo.Debug}\n\nServer:\n`;
     if (server) out += renderServerInfo(server);
     ctx.stdout.write(out);
+    const warnings = (server?.Warnings as string[] | null | undefined) ?? [];
+    if (warnings.length) ctx.stderr.write(`${warnings.join('\n')}\n`);
     if (failure) {
       const msg = failure instanceof ApiError ? `Error response from daemon: ${failure.message}` : (failure as Error).message;
       if (failure instanceof ApiError || failure instanceof ConnectionError) throw new StatusError(1, `ERROR: ${msg}\nerrors pretty printing info`);
