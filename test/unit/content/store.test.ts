@@ -1,4 +1,5 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { rmSync as rmTemp } from 'node:fs';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -8,10 +9,15 @@ import { Readable } from 'node:stream';
 import { ContentStore } from '../../../src/content/store';
 import { isInvalidParameter, isNotFound } from '../../../src/errdefs';
 
+const made: string[] = [];
+after(() => { for (const d of made) rmTemp(d, { recursive: true, force: true }); });
+
 const digestOf = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 async function store() {
-  const s = new ContentStore(path.join(mkdtempSync(path.join(tmpdir(), 'berth-content-')), 'content'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-content-'));
+  made.push(dir);
+  const s = new ContentStore(path.join(dir, 'content'));
   await s.init();
   return s;
 }

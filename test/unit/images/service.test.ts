@@ -1,4 +1,5 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { rmSync as rmTemp } from 'node:fs';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,8 +10,12 @@ import { LocalImageService } from '../../../src/images/service';
 import { openDatabase } from '../../../src/metadata/db';
 import { makeTar, tarStream } from '../util/tarhelp';
 
+const made: string[] = [];
+after(() => { for (const d of made) rmTemp(d, { recursive: true, force: true }); });
+
 async function setup() {
   const root = mkdtempSync(path.join(tmpdir(), 'berth-images-'));
+  made.push(root);
   const events = new EventBus();
   const s = new LocalImageService({ root, db: openDatabase(path.join(root, 'berth.db')), events });
   await s.reconcile();

@@ -1,4 +1,5 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { rmSync as rmTemp } from 'node:fs';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,8 +7,13 @@ import * as path from 'node:path';
 import { OverlayStore, checkLayerId } from '../../../src/snapshots/overlay';
 import { isInvalidParameter } from '../../../src/errdefs';
 
+const made: string[] = [];
+after(() => { for (const d of made) rmTemp(d, { recursive: true, force: true }); });
+
 async function store() {
-  const s = new OverlayStore(path.join(mkdtempSync(path.join(tmpdir(), 'berth-ovl-')), 'overlay2'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'berth-ovl-'));
+  made.push(dir);
+  const s = new OverlayStore(path.join(dir, 'overlay2'));
   await s.init();
   return s;
 }

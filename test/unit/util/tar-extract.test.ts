@@ -1,4 +1,5 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { rmSync as rmTemp } from 'node:fs';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,8 +12,12 @@ import { decompressStream, detectCompression } from '../../../src/util/tar-decom
 import { isInvalidParameter } from '../../../src/errdefs';
 import { isRoot, makeTar, tarStream, type Entry } from './tarhelp';
 
+const made: string[] = [];
+after(() => { for (const d of made) rmTemp(d, { recursive: true, force: true }); });
+
 function dirs() {
   const base = mkdtempSync(path.join(tmpdir(), 'berth-tar-'));
+  made.push(base);
   const root = path.join(base, 'layer');
   const outside = path.join(base, 'outside');
   mkdirSync(root);
