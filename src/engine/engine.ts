@@ -35,6 +35,9 @@ import { ContainerArchive } from '../containers/archive';
 import { registerDfRoutes } from '../server/router/df/routes';
 import { dfBackend } from './df';
 import { API_VERSION } from '../api/version';
+import { BuilderService } from '../builder/service';
+import { BuildCache } from '../builder/cache';
+import { registerBuildRoutes } from '../server/router/build/routes';
 
 /**
  * The composition root: builds every service from the daemon config, wires them together
@@ -195,6 +198,9 @@ export class Engine {
       remove: (name, o) => this.volumes.remove(name, o),
       prune: (f) => this.volumes.prune(f),
     });
+    registerBuildRoutes(this.router, new BuilderService({
+      images: this.images, containers: this.containers, cache: new BuildCache(this.db), tmpDir: path.join(this.config.dataRoot, 'builder', 'tmp'), log: this.log,
+    }));
     registerEmptyLookups(this.router);
     registerUnimplemented(this.router);
   }

@@ -8,7 +8,7 @@ import type { Router } from './router';
  */
 export const UNIMPLEMENTED: [string, string][] = [
   ['GET', '/containers/{name}/attach/ws'],
-  ['POST', '/build'], ['POST', '/build/prune'], ['POST', '/build/cancel'], ['POST', '/session'],
+  ['POST', '/build/cancel'], ['POST', '/session'],
   ['POST', '/images/{name:.*}/push'], ['GET', '/images/{name:.*}/get'], ['GET', '/images/get'], ['POST', '/images/load'],
   ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'], ['POST', '/auth'],
   ['PUT', '/volumes/{name}'],

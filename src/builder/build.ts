@@ -1,0 +1,179 @@
+import { BerthError, invalidParameter, notFound } from '../errdefs';
+import { familiarString, parseRepoTag } from '../util/reference';
+import { shortId } from '../util/ids';
+import { parseDockerfile, parseLine, KNOWN, type RawInstruction } from './dockerfile';
+import { dispatch } from './dispatch';
+import type { BuildOptions, BuildRun, BuilderDeps } from './run-state';
+import { ShellLex } from './shell-lex';
+import { type StageState, newStage, stepDone } from './state';
+import { parseWords } from './words';
+
+/**
+ * The classic builder's run of a Dockerfile: meta ARGs, then each stage up to --target
+ * (stages the target does not need are skipped), each instruction a numbered step that
+ * commits an image, with the JSON stream lines dockerd writes.
+ */
+export interface Stage { name: string; from: RawInstruction; instructions: RawInstruction[]; index: number }
+
+export interface BuildResult { imageId: string }
+
+export interface StreamOut { stream(s: string): void; aux(o: object): void }
+
+function splitStages(all: RawInstruction[]): { meta: RawInstruction[]; stages: Stage[] } {
+  const meta: RawInstruction[] = [];
+  const stages: Stage[] = [];
+  for (const ins of all) {
+    if (!KNOWN.has(ins.cmd)) throw invalidParameter(`dockerfile parse error line ${ins.line}: unknown instruction: ${ins.cmd.toUpperCase()}`);
+    if (ins.cmd === 'from') {
+      const w = parseWords(ins.args);
+      if (w.length !== 1 && !(w.length === 3 && w[1].toLowerCase() === 'as')) throw invalidParameter('FROM requires either one or three arguments');
+      const name = w.length === 3 ? w[2].toLowerCase() : '';
+      if (name && stages.some((s) => s.name === name)) throw invalidParameter(`duplicate name ${name}`);
+      stages.push({ name, from: ins, instructions: [], index: stages.length });
+      continue;
+    }
+    if (!stages.length) {
+      if (ins.cmd !== 'arg') throw invalidParameter('no build stage in current context');
+      meta.push(ins);
+      continue;
+    }
+    stages[stages.length - 1].instructions.push(ins);
+  }
+  if (!stages.length) throw invalidParameter('no build stage in current context');
+  return { meta, stages };
+}
+
+/** Stages the target needs (FROM <stage>, COPY --from=<stage|index>), in order. */
+function neededStages(stages: Stage[], targetIdx: number): Stage[] {
+  const need = new Set<number>([targetIdx]);
+  for (let i = targetIdx; i >= 0; i--) {
+    if (!need.has(i)) continue;
+    const s = stages[i];
+    const refs = [parseWords(s.from.args)[0].toLowerCase(), ...s.instructions.flatMap((ins) => ins.flags.filter((f) => f.name === 'from').map((f) => (f.value ?? '').toLowerCase()))];
+    for (const r of refs) {
+      const j = /^\d+$/.test(r) ? Number(r) : stages.findIndex((x) => x.name === r);
+      if (j >= 0 && j < i) need.add(j);
+    }
+  }
+  return stages.filter((s) => need.has(s.index));
+}
+
+export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamOut): Promise<BuildResult> {
+  const parsed = parseDockerfile(opts.dockerfile);
+  const { meta, stages } = splitStages(parsed.instructions);
+  let targetIdx = stages.length - 1;
+  if (opts.target) {
+    targetIdx = stages.findIndex((s) => s.name === opts.target.toLowerCase());
+    if (targetIdx < 0) throw invalidParameter(`failed to reach build target ${opts.target} in Dockerfile`);
+  }
+  const built = neededStages(stages, targetIdx);
+  const labelKeys = Object.keys(opts.labels).sort();
+  if (labelKeys.length) {
+    const line = `LABEL ${labelKeys.map((k) => `${JSON.stringify(k)}='${opts.labels[k]}'`).join(' ')}`;
+    built[built.length - 1].instructions.push(parseLine(line));
+  }
+  const total = meta.length + built.reduce((n, s) => n + 1 + s.instructions.length, 0);
+  const out = (s: string) => { if (!opts.quiet) w.stream(s); };
+  const b: BuildRun = {
+    deps, opts, lex: new ShellLex(parsed.escape), out, stages: new Map(), metaArgs: new Map(), buildArgs: opts.buildArgs,
+    usedArgs: new Set(), pendingContainers: [],
+  };
+  let step = 0;
+  const print = (ins: RawInstruction) => out(`Step ${++step}/${total} : ${ins.original}\n`);
+  for (const ins of meta) {
+    print(ins);
+    for (const word of parseWords(ins.args, parsed.escape)) {
+      const eq = word.indexOf('=');
+      const name = eq < 0 ? word : word.slice(0, eq);
+      const def = eq < 0 ? undefined : b.lex.word(word.slice(eq + 1), metaEnv(b));
+      const given = b.buildArgs.get(name);
+      b.metaArgs.set(name, given !== undefined && given !== null ? given : def);
+    }
+  }
+  let st: StageState | undefined;
+  try {
+    for (const stage of built) {
+      print(stage.from);
+      st = await fromStage(b, stage);
+      stepDone(deps0(b), st);
+      for (const ins of stage.instructions) {
+        print(ins);
+        await step1(b, st, ins);
+        stepDone(deps0(b), st);
+      }
+      b.stages.set(String(stage.index), st.imageId);
+      if (stage.name) b.stages.set(stage.name, st.imageId);
+      if (st.imageId) w.aux({ ID: st.imageId });
+    }
+  } catch (e) {
+    if (opts.forcerm) await removeContainers(b);
+    throw e;
+  }
+  const unused = [...b.buildArgs.keys()].filter((k) => !b.usedArgs.has(k) && !b.metaArgs.has(k)).sort();
+  if (unused.length) out(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+  if (!st || !st.imageId) throw invalidParameter('No image was generated. Is your Dockerfile empty?');
+  return { imageId: st.imageId };
+}
+
+const deps0 = (b: BuildRun) => ({ images: b.deps.images, cache: b.deps.cache, out: b.out, cacheFrom: b.opts.cacheFrom });
+
+function metaEnv(b: BuildRun): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const [k, v] of b.metaArgs) if (v !== undefined) m.set(k, v);
+  return m;
+}
+
+async function removeContainers(b: BuildRun): Promise<void> {
+  for (const id of b.pendingContainers.splice(0)) {
+    await b.deps.containers.remove(id, { force: true, volumes: true }).catch((e) => b.deps.log.warn(`build: remove ${id}: ${String(e)}`));
+    b.out(`Removing intermediate container ${shortId(id)}\n`);
+  }
+}
+
+/** One step with the --rm rule: the step's containers go after it succeeded (or always with --force-rm). */
+async function step1(b: BuildRun, st: StageState, ins: RawInstruction): Promise<void> {
+  try {
+    await dispatch(b, st, ins);
+  } catch (e) {
+    if (b.opts.forcerm) await removeContainers(b);
+    else b.pendingContainers.length = 0;
+    throw e;
+  }
+  if (b.opts.rm || b.opts.forcerm) await removeContainers(b);
+  else b.pendingContainers.length = 0;
+}
+
+async function fromStage(b: BuildRun, stage: Stage): Promise<StageState> {
+  const words = parseWords(stage.from.args);
+  const baseName = b.lex.word(words[0], metaEnv(b));
+  if (!baseName) throw invalidParameter(`base name (${words[0]}) should not be blank`);
+  const platformFlag = stage.from.flags.find((f) => f.name === 'platform')?.value;
+  const fromStageImg = b.stages.get(baseName.toLowerCase());
+  let st: StageState;
+  if (fromStageImg !== undefined && !/^\d+$/.test(baseName)) {
+    st = newStage(stage.name, stage.index, fromStageImg, b.deps.images.config(fromStageImg));
+  } else if (baseName.toLowerCase() === 'scratch') {
+    st = newStage(stage.name, stage.index, '', null);
+  } else {
+    let img;
+    try { img = b.deps.images.get(baseName); } catch (e) {
+      if (e instanceof BerthError && e.kind === 'NotFound') {
+        throw notFound(`pull access denied for ${familiarString(parseRepoTag(baseName)).replace(/:latest$/, '')}, repository does not exist or may require 'docker login': berth cannot pull images yet and ${baseName} is not in the local store`);
+      }
+      throw e;
+    }
+    void platformFlag;
+    st = newStage(stage.name, stage.index, img.id, b.deps.images.config(img.id));
+  }
+  const triggers = st.config.OnBuild ?? [];
+  if (triggers.length) {
+    b.out(`# Executing ${triggers.length} build trigger${triggers.length > 1 ? 's' : ''}\n`);
+    st.config.OnBuild = null;
+    for (const t of triggers) {
+      const ins = parseLine(t, b.lex.escape);
+      if (!KNOWN.has(ins.cmd)) throw invalidParameter(`unknown instruction: ${ins.cmd.toUpperCase()}`);
+      await step1(b, st, ins);
+    }
+  } else if (st.config.OnBuild) st.config.OnBuild = null;
+  return st;
+}

@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import ignore from '@balena/dockerignore';
+import { invalidParameter, notFound } from '../errdefs';
+import { secureJoin } from '../util/securejoin';
+import { decompressStream } from '../util/tar-decompress';
+
+/**
+ * The build context on the daemon's side: the request body (a tar, plain or compressed)
+ * or a remote URL (a tar, or a plain Dockerfile), unpacked into a private temp dir, with
+ * .dockerignore applied as dockerd applies it (the CLI already filtered; the daemon's pass
+ * removes what the client kept, such as an ignored Dockerfile or .dockerignore).
+ */
+export interface BuildContext {
+  dir: string;
+  dockerfile: string;
+  /** the Dockerfile's name as given (for messages) */
+  dockerfileName: string;
+  close(): Promise<void>;
+}
+
+async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const chunks: Buffer[] = [];
+  let len = 0;
+  for await (const c of src.iterator({ destroyOnReturn: false })) {
+    chunks.push(c as Buffer);
+    len += (c as Buffer).length;
+    if (len >= n) break;
+  }
+  const head = Buffer.concat(chunks);
+  async function* rest() { yield head; for await (const c of src) yield c as Buffer; }
+  return { head, stream: Readable.from(rest()) };
+}
+
+function untar(stream: Readable, dir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner', '--delay-directory-restore'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { if (err.length < 4096) err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(invalidParameter(`failed to read the build context: ${err.trim() || `tar exited ${code}`}`))));
+    stream.on('error', (e) => { child.kill(); reject(e); });
+    child.stdin.on('error', () => undefined);
+    stream.pipe(child.stdin);
+  });
+}
+
+export async function openContext(tmpRoot: string, opts: { body?: Readable; remote?: string; dockerfile?: string }): Promise<BuildContext> {
+  await fs.mkdir(tmpRoot, { recursive: true, mode: 0o700 });
+  const dir = await fs.mkdtemp(path.join(tmpRoot, 'ctx-'));
+  const close = () => fs.rm(dir, { recursive: true, force: true });
+  try {
+    let src: Readable;
+    if (opts.remote) {
+      if (!/^https?:\/\//i.test(opts.remote)) throw invalidParameter(`unable to prepare context: unsupported remote context ${opts.remote} (only http(s) URLs of a tar or a Dockerfile are supported)`);
+      const res = await fetch(opts.remote).catch((e: Error) => { throw invalidParameter(`unable to prepare context: ${e.message}`); });
+      if (!res.ok || !res.body) throw invalidParameter(`unable to prepare context: error downloading remote context ${opts.remote}: ${res.status} ${res.statusText}`);
+      src = Readable.fromWeb(res.body as unknown as import('node:stream/web').ReadableStream<Uint8Array>);
+    } else {
+      src = opts.body ?? Readable.from([]);
+    }
+    const { stream } = await decompressStream(src);
+    const { head, stream: all } = await peek(stream, 512);
+    const isTar = head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+    let name = opts.dockerfile || 'Dockerfile';
+    if (isTar) await untar(all, dir);
+    else if (head.length > 0 && opts.remote) {
+      // a remote plain-text Dockerfile: the context is just that file
+      const chunks: Buffer[] = [];
+      for await (const c of all) chunks.push(c as Buffer);
+      name = 'Dockerfile';
+      await fs.writeFile(path.join(dir, name), Buffer.concat(chunks));
+    } else if (head.length > 0) {
+      throw invalidParameter('unable to prepare context: the build context is not a tar archive');
+    } else {
+      all.resume();
+    }
+    const dockerfile = await readDockerfile(dir, name);
+    await applyDockerignore(dir);
+    return { dir, dockerfile, dockerfileName: name, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function readDockerfile(dir: string, name: string): Promise<string> {
+  const rel = path.posix.normalize(name.replace(/\\/g, '/'));
+  if (rel.startsWith('../') || rel === '..') throw invalidParameter(`the Dockerfile (${name}) must be within the build context`);
+  const candidates = [rel];
+  if (name === 'Dockerfile') candidates.push('dockerfile');
+  for (const c of candidates) {
+    try {
+      const p = secureJoin(dir, c);
+      const st = await fs.stat(p);
+      if (st.isDirectory()) continue;
+      return await fs.readFile(p, 'utf8');
+    } catch { /* next */ }
+  }
+  throw notFound(`Cannot locate specified Dockerfile: ${name}`);
+}
+
+/** Reads .dockerignore (comments and blank lines skipped) and removes what it excludes. */
+export async function applyDockerignore(dir: string): Promise<void> {
+  let text: string;
+  try { text = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8'); } catch { return; }
+  const patterns = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  if (!patterns.length) return;
+  const ig = ignore().add(patterns);
+  const walk = async (rel: string): Promise<boolean> => {
+    // returns true when the directory at rel is left empty and itself ignored
+    const abs = path.join(dir, rel);
+    const names = await fs.readdir(abs);
+    let kept = 0;
+    for (const n of names) {
+      const r = rel ? `${rel}/${n}` : n;
+      const st = await fs.lstat(path.join(dir, r));
+      if (st.isDirectory()) {
+        if (await walk(r)) { await fs.rm(path.join(dir, r), { recursive: true, force: true }); continue; }
+        kept++;
+      } else if (ig.ignores(r)) {
+        await fs.rm(path.join(dir, r), { force: true });
+      } else kept++;
+    }
+    return rel !== '' && kept === 0 && ig.ignores(rel);
+  };
+  await walk('');
+}

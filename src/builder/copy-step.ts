@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { invalidParameter } from '../errdefs';
+import { BuildCache } from './cache';
+import { resolveSources, sourceChecksum, type Source } from './copy';
+import type { RawInstruction } from './dockerfile';
+import { expansionEnv, normalizePath } from './dispatch';
+import { type Fetched, fetchUrl, parseChmod, parseChown, placeSources } from './place';
+import { withImageRoot, withRootfs } from './rootfs';
+import type { BuildRun } from './run-state';
+import { type StageState, cacheConfig, commitStep, probeCache, shellOf } from './state';
+import { deps } from './steps';
+import { parseJsonArray, parseWords } from './words';
+import { promises as fs } from 'node:fs';
+
+const isUrl = (s: string) => /^https?:\/\//i.test(s);
+
+/**
+ * COPY and ADD: sources from the context, a heredoc, a URL (ADD) or another stage/image
+ * (--from); cached under their checksum; placed through a writable root of the image.
+ */
+export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction, isAdd: boolean): Promise<void> {
+  const name = isAdd ? 'ADD' : 'COPY';
+  const env = expansionEnv(st);
+  const flag = (n: string) => ins.flags.find((f) => f.name === n)?.value ?? undefined;
+  const heredocNames = new Set(ins.heredocs.map((h) => `<<${h.name}`));
+  const rawWords = parseJsonArray(ins.args) ?? parseWords(ins.args.split('\n')[0], b.lex.escape);
+  const words = rawWords.map((w) => (heredocNames.has(w.replace(/["']/g, '').replace(/^<<-/, '<<')) ? w : b.lex.word(w, env)));
+  if (words.length < 2) throw invalidParameter(`${name} requires at least two arguments, but only one was provided. Destination could not be determined.`);
+  const destRaw = words[words.length - 1];
+  const srcWords = words.slice(0, -1);
+  const from = flag('from') !== undefined ? b.lex.word(flag('from')!, env) : undefined;
+  const chown = flag('chown') !== undefined ? b.lex.word(flag('chown')!, env) : undefined;
+  const chmod = flag('chmod') !== undefined ? parseChmod(flag('chmod')!) : undefined;
+  if (isAdd && from !== undefined) throw invalidParameter('ADD does not support the --from flag');
+
+  const base = st.config.WorkingDir || '/';
+  const destIsDir = /\/$/.test(destRaw) || destRaw === '.' || /\/\.$/.test(destRaw);
+  let dest = normalizePath(destRaw.startsWith('/') ? destRaw : `${base}/${destRaw}`);
+  if (dest === '') dest = '/';
+
+  const run = async (srcRoot: string, fromContext: boolean): Promise<void> => {
+    const heredocs = ins.heredocs.filter((h) => srcWords.some((w) => w.replace(/["']/g, '').replace(/^<<-/, '<<') === `<<${h.name}`));
+    const urls = isAdd ? srcWords.filter(isUrl) : [];
+    const local = srcWords.filter((w) => !isUrl(w) && !heredocNames.has(w.replace(/["']/g, '').replace(/^<<-/, '<<')));
+    const sources: Source[] = local.length ? await resolveSources(srcRoot, local, fromContext) : [];
+    const fetched: Fetched[] = [];
+    for (const u of urls) fetched.push(await fetchUrl(u));
+    for (const h of heredocs) fetched.push({ name: h.name, data: Buffer.from(h.expand ? b.lex.word(`"${h.content.replace(/"/g, '\\"')}"`, env) : h.content), mtime: new Date() });
+    const count = sources.length + fetched.length;
+    if (count > 1 && !destIsDir) throw invalidParameter(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
+    const sums: string[] = [];
+    for (const s of sources) sums.push(await sourceChecksum(s));
+    for (const f of fetched) sums.push(`file:${createHash('sha256').update(f.data).digest('hex')}`);
+    const hash = sums.length === 1 ? sums[0] : `multi:${createHash('sha256').update(sums.join(',')).digest('hex')}`;
+    const flags = [chown !== undefined ? `--chown=${chown}` : '', chmod !== undefined ? `--chmod=${flag('chmod')}` : '', from !== undefined ? `--from=${from}` : ''].filter(Boolean).join(' ');
+    const comment = `${name} ${flags ? `${flags} ` : ''}${hash} in ${destRaw.startsWith('/') ? dest : dest} `;
+    const cmd = [...shellOf(st), '#(nop) ', comment];
+    const cc = cacheConfig(st, cmd);
+    const key = BuildCache.key(st.imageId, cc);
+    if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+    const layer = await withRootfs(b, st, async (root) => {
+      const identity = chown !== undefined ? parseChown(root, chown) : undefined;
+      await placeSources({ root, dest, destIsDir: destIsDir || count > 1, identity, chmod, extract: isAdd && from === undefined }, sources, fetched);
+    });
+    await commitStep(deps(b), st, { containerCmd: cmd, createdBy: cmd.join(' '), key, layer });
+  };
+
+  if (from === undefined) return run(b.opts.contextDir, true);
+  const stageImage = b.stages.get(from.toLowerCase());
+  let imageId = stageImage;
+  if (!imageId) {
+    try { imageId = b.deps.images.get(from).id; } catch {
+      throw invalidParameter(`invalid from flag value ${from}: No such image: ${from}`);
+    }
+  }
+  await withImageRoot(b, imageId, (root) => run(root, false));
+  void fs;
+  void path;
+}

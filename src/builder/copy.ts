@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pack } from 'tar-stream';
+import { invalidParameter, notFound } from '../errdefs';
+import { secureJoin } from '../util/securejoin';
+
+/**
+ * COPY and ADD: finding the sources (context or another stage's root), their checksum for
+ * the cache (contents and metadata, never mtimes, as the classic builder's), and the list
+ * of entries to place in the destination with Docker's directory rules.
+ */
+export interface SourceFile { rel: string; abs: string; st: Stats }
+export interface Source { orig: string; root: string; rel: string; abs: string; st: Stats; isDir: boolean }
+
+const WILDCARD = /[*?[]/;
+
+/** Go's filepath.Match for one path (no separator crossing). */
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 1);
+      if (end < 0) throw invalidParameter(`syntax error in pattern: ${pattern}`);
+      let cls = pattern.slice(i + 1, end);
+      if (cls.startsWith('^')) cls = `^${cls.slice(1)}`;
+      re += `[${cls.replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
+    else re += c.replace(/[.+^${}()|\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function cleanRel(p: string): string {
+  return path.posix.normalize(`/${p}`).slice(1).replace(/\/$/, '');
+}
+
+/** Resolves the sources of one COPY/ADD: wildcards matched level by level, `..` refused. */
+export async function resolveSources(root: string, srcs: string[], fromContext: boolean): Promise<Source[]> {
+  const out: Source[] = [];
+  for (const orig of srcs) {
+    const norm = path.posix.normalize(orig.replace(/^\.\//, ''));
+    if (fromContext && (norm === '..' || norm.startsWith('../'))) throw invalidParameter(`forbidden path outside the build context: ${orig} ()`);
+    const rel = cleanRel(norm);
+    if (WILDCARD.test(rel)) {
+      const matches = await glob(root, rel);
+      for (const m of matches) out.push(await statSource(root, orig, m));
+      continue;
+    }
+    out.push(await statSource(root, orig, rel));
+  }
+  if (out.length === 0) throw invalidParameter('no source files were specified');
+  return out;
+}
+
+async function statSource(root: string, orig: string, rel: string): Promise<Source> {
+  const abs = secureJoin(root, rel);
+  let st: Stats;
+  try { st = await fs.stat(abs); } catch {
+    throw notFound(`file not found in build context or excluded by .dockerignore: stat ${rel || '.'}: file does not exist`);
+  }
+  return { orig, root, rel, abs, st, isDir: st.isDirectory() };
+}
+
+async function glob(root: string, pattern: string): Promise<string[]> {
+  const parts = pattern.split('/');
+  let cur = [''];
+  for (const part of parts) {
+    const next: string[] = [];
+    for (const base of cur) {
+      if (!WILDCARD.test(part)) { next.push(base ? `${base}/${part}` : part); continue; }
+      const re = globToRegExp(part);
+      const names = await fs.readdir(secureJoin(root, base)).catch(() => [] as string[]);
+      for (const n of names.sort()) if (re.test(n)) next.push(base ? `${base}/${n}` : n);
+    }
+    cur = next;
+  }
+  const exist: string[] = [];
+  for (const c of cur) if (await fs.lstat(secureJoin(root, c)).then(() => true, () => false)) exist.push(c);
+  return exist;
+}
+
+/** Every file below a directory source, sorted, without following symlinks. */
+export async function walkDir(abs: string): Promise<SourceFile[]> {
+  const out: SourceFile[] = [];
+  const walk = async (dirAbs: string, rel: string) => {
+    for (const n of (await fs.readdir(dirAbs)).sort()) {
+      const a = path.join(dirAbs, n);
+      const r = rel ? `${rel}/${n}` : n;
+      const st = await fs.lstat(a);
+      out.push({ rel: r, abs: a, st });
+      if (st.isDirectory()) await walk(a, r);
+    }
+  };
+  await walk(abs, '');
+  return out;
+}
+
+async function fileHash(abs: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of createReadStream(abs)) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+/** Docker's "file:<sha>" / "dir:<sha>" for one source: contents, names, modes, link targets. */
+export async function sourceChecksum(s: Source): Promise<string> {
+  if (!s.isDir) return `file:${await fileHash(s.abs)}`;
+  const h = createHash('sha256');
+  h.update(`d ${s.st.mode & 0o7777}\n`);
+  for (const f of await walkDir(s.abs)) {
+    const st = f.st;
+    if (st.isSymbolicLink()) h.update(`l ${f.rel} ${await fs.readlink(f.abs)}\n`);
+    else if (st.isDirectory()) h.update(`d ${f.rel} ${st.mode & 0o7777}\n`);
+    else if (st.isFile()) h.update(`f ${f.rel} ${st.mode & 0o7777} ${st.size} ${await fileHash(f.abs)}\n`);
+    else h.update(`o ${f.rel} ${st.mode}\n`);
+  }
+  return `dir:${h.digest('hex')}`;
+}
+
+/** One entry to write into the image: a container path (no leading /) and where its bytes come from. */
+export interface PlaceEntry {
+  name: string;
+  type: 'file' | 'directory' | 'symlink';
+  mode: number;
+  uid: number;
+  gid: number;
+  mtime: Date;
+  abs?: string;
+  size?: number;
+  linkname?: string;
+  data?: Buffer;
+}
+
+/** A tar of the entries, in order, for the container-root extractor. */
+export function entriesTar(entries: PlaceEntry[]): Readable {
+  const p = pack();
+  void (async () => {
+    try {
+      for (const e of entries) {
+        const header = { name: e.type === 'directory' ? `${e.name}/` : e.name, type: e.type, mode: e.mode, uid: e.uid, gid: e.gid, mtime: e.mtime, linkname: e.linkname };
+        await new Promise<void>((resolve, reject) => {
+          const done = (err?: Error | null) => (err ? reject(err) : resolve());
+          if (e.type !== 'file') { p.entry(header, done); return; }
+          if (e.data) { p.entry({ ...header, size: e.data.length }, e.data, done); return; }
+          const sink = p.entry({ ...header, size: e.size }, done);
+          const src = createReadStream(e.abs!);
+          src.on('error', reject);
+          src.pipe(sink as unknown as NodeJS.WritableStream);
+        });
+      }
+      p.finalize();
+    } catch (err) { p.destroy(err as Error); }
+  })();
+  return p as unknown as Readable;
+}

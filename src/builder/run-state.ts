@@ -1,0 +1,49 @@
+import type { HostConfig } from '../api/types';
+import type { ContainerService } from '../containers/service';
+import type { LocalImageService } from '../images/service';
+import type { Logger } from '../util/log';
+import type { BuildCache } from './cache';
+import type { ShellLex } from './shell-lex';
+
+/** What the builder needs from the engine. */
+export interface BuilderDeps {
+  images: LocalImageService;
+  containers: ContainerService;
+  cache: BuildCache;
+  /** private scratch space for contexts and staging roots */
+  tmpDir: string;
+  log: Logger;
+}
+
+/** POST /build's options, parsed. */
+export interface BuildOptions {
+  dockerfile: string;
+  contextDir: string;
+  tags: string[];
+  buildArgs: Map<string, string | null>;
+  target: string;
+  nocache: boolean;
+  pull: boolean;
+  rm: boolean;
+  forcerm: boolean;
+  labels: Record<string, string>;
+  cacheFrom: string[];
+  hostConfig: HostConfig;
+  platform: string;
+  quiet: boolean;
+}
+
+/** One build in progress. */
+export interface BuildRun {
+  deps: BuilderDeps;
+  opts: BuildOptions;
+  lex: ShellLex;
+  out: (s: string) => void;
+  /** final image id of each stage built so far, by lower-case name and by index */
+  stages: Map<string, string>;
+  metaArgs: Map<string, string | undefined>;
+  buildArgs: Map<string, string | null>;
+  usedArgs: Set<string>;
+  /** containers of the current step, removed after it as --rm / --force-rm say */
+  pendingContainers: string[];
+}

@@ -1,0 +1,128 @@
+import type { HostConfig } from '../api/types';
+import type { RawInstruction } from './dockerfile';
+import { BuildCache } from './cache';
+import { BUILTIN_ARGS } from './dispatch';
+import type { BuildRun } from './run-state';
+import { containerLayer, runStep } from './run';
+import { type StageState, cacheConfig, commitStep, probeCache, shellOf } from './state';
+import { parseJsonArray } from './words';
+import { invalidParameter } from '../errdefs';
+import { newId } from '../util/ids';
+import { entriesTar } from './copy';
+import { Extractor } from '../containers/archive-extract';
+import { withRootfs } from './rootfs';
+
+/** Commits a metadata-only step (no layer) under its "#(nop)" comment, or takes it from the cache. */
+export async function metaStep(b: BuildRun, st: StageState, comment: string, author?: string): Promise<void> {
+  const cmd = [...shellOf(st), `#(nop) `, comment];
+  const cc = cacheConfig(st, cmd);
+  const key = BuildCache.key(st.imageId, cc);
+  if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+  await commitStep(deps(b), st, { containerCmd: cmd, createdBy: cmd.join(' '), key, author });
+}
+
+export const deps = (b: BuildRun) => ({ images: b.deps.images, cache: b.deps.cache, out: b.out, cacheFrom: b.opts.cacheFrom, containers: b.deps.containers });
+
+/** WORKDIR: the directory is made now (root, 0755) in a layer of its own, as dockerd does. */
+export async function workdirStep(b: BuildRun, st: StageState): Promise<void> {
+  const comment = `WORKDIR ${st.config.WorkingDir}`;
+  const cmd = [...shellOf(st), '#(nop) ', comment];
+  const cc = cacheConfig(st, cmd);
+  const key = BuildCache.key(st.imageId, cc);
+  if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+  const wd = st.config.WorkingDir!;
+  const layer = await withRootfs(b, st, async (root) => {
+    const cfs = { root, mounts: [], readonlyRoot: false };
+    const entry = { name: wd.slice(1), type: 'directory' as const, mode: 0o755, uid: 0, gid: 0, mtime: new Date() };
+    const { secureJoin } = await import('../util/securejoin');
+    const { promises: fs } = await import('node:fs');
+    const exists = await fs.stat(secureJoin(root, wd)).then(() => true, () => false);
+    if (!exists && wd !== '/') await new Extractor(cfs, '/', { noOverwriteDirNonDir: false, readonlyMessage: 'read-only file system' }).extract(entriesTar([entry]));
+  });
+  await commitStep(deps(b), st, { containerCmd: cmd, createdBy: cmd.join(' '), key, layer });
+}
+
+/** The build args a RUN sees (declared ARGs with values, and given proxy args), not shadowed by ENV. */
+function runArgs(b: BuildRun, st: StageState): { env: string[]; keyed: string[] } {
+  const envKeys = new Set((st.config.Env ?? []).map((e) => e.split('=', 1)[0]));
+  const env: string[] = [];
+  const keyed: string[] = [];
+  for (const [k, v] of st.args) {
+    if (v === undefined || envKeys.has(k)) continue;
+    env.push(`${k}=${v}`);
+    keyed.push(`${k}=${v}`);
+  }
+  for (const [k, v] of b.buildArgs) {
+    if (!BUILTIN_ARGS.has(k) || st.args.has(k) || v === null || envKeys.has(k)) continue;
+    b.usedArgs.add(k);
+    env.push(`${k}=${v}`);
+  }
+  return { env, keyed: keyed.sort() };
+}
+
+/** RUN: shell or exec form (heredocs included), in a container, committed as a layer. */
+export async function runInstruction(b: BuildRun, st: StageState, ins: RawInstruction): Promise<void> {
+  const mounts = ins.flags.filter((f) => f.name === 'mount');
+  for (const f of ins.flags) {
+    if (f.name !== 'mount' && f.name !== 'network' && f.name !== 'security') throw invalidParameter(`Unknown flag: ${f.name}`);
+  }
+  let cmd: string[];
+  const json = parseJsonArray(ins.args);
+  if (json) cmd = json;
+  else if (ins.heredocs.length === 1 && /^<<-?\s*["']?\w+["']?\s*$/.test(ins.args.split('\n')[0].trim())) {
+    cmd = [...shellOf(st), ins.heredocs[0].content];
+  } else if (ins.heredocs.length) {
+    const body = ins.heredocs.map((h) => `${h.content}${h.name}`).join('\n');
+    cmd = [...shellOf(st), `${ins.args.split('\n')[0]}\n${body}`];
+  } else cmd = [...shellOf(st), ins.args];
+  const { env, keyed } = runArgs(b, st);
+  const saveCmd = keyed.length ? [`|${keyed.length}`, ...keyed, ...cmd] : cmd;
+  const cc = cacheConfig(st, saveCmd);
+  const key = BuildCache.key(st.imageId, { ...cc, mounts: mounts.map((m) => m.value) });
+  if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+  const fullEnv = [...(st.config.Env ?? []), ...env];
+  const hostConfig = { ...b.opts.hostConfig, ...(await runMounts(b, st, mounts.map((m) => m.value ?? ''))) };
+  const r = await runStep({ ...deps(b) }, st.imageId, st.config, fullEnv, cmd, hostConfig);
+  b.pendingContainers.push(r.containerId);
+  if (r.exitCode !== 0) {
+    throw Object.assign(new Error(`The command '${cmd.join(' ')}' returned a non-zero code: ${r.exitCode}`), { buildFailure: true });
+  }
+  const layer = await containerLayer(deps(b), r.containerId);
+  await commitStep(deps(b), st, { containerCmd: saveCmd, createdBy: saveCmd.join(' '), key, layer, containerId: r.containerId });
+}
+
+/** RUN --mount=type=cache|bind|tmpfs as container mounts (cache dirs live under the builder's dir). */
+async function runMounts(b: BuildRun, st: StageState, specs: string[]): Promise<{ Mounts?: NonNullable<HostConfig['Mounts']> }> {
+  if (!specs.length) return {};
+  const path = await import('node:path');
+  const { promises: fs } = await import('node:fs');
+  const out: NonNullable<HostConfig['Mounts']> = [];
+  for (const spec of specs) {
+    const kv = new Map<string, string>();
+    for (const part of spec.split(',')) {
+      const eq = part.indexOf('=');
+      kv.set(eq < 0 ? part : part.slice(0, eq), eq < 0 ? 'true' : part.slice(eq + 1));
+    }
+    const type = kv.get('type') ?? 'bind';
+    const target = kv.get('target') ?? kv.get('dst') ?? kv.get('destination');
+    if (!target) throw invalidParameter(`mount type=${type} requires a target`);
+    const ro = kv.has('ro') || kv.has('readonly');
+    if (type === 'cache') {
+      const id = (kv.get('id') ?? target).replace(/[^A-Za-z0-9_.-]/g, '_');
+      const dir = path.join(b.deps.tmpDir, '..', 'cache-mounts', id);
+      await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+      out.push({ Type: 'bind', Source: dir, Target: target, ReadOnly: ro });
+    } else if (type === 'tmpfs') {
+      out.push({ Type: 'tmpfs', Target: target });
+    } else if (type === 'bind') {
+      const from = kv.get('from');
+      const src = kv.get('source') ?? kv.get('src') ?? '.';
+      const { secureJoin } = await import('../util/securejoin');
+      if (from) throw invalidParameter('RUN --mount=type=bind,from= is not supported by berth yet');
+      out.push({ Type: 'bind', Source: secureJoin(b.opts.contextDir, src), Target: target, ReadOnly: !(kv.get('rw') === 'true' || kv.has('readwrite')) });
+    } else throw invalidParameter(`unsupported mount type ${type}`);
+  }
+  void st;
+  void newId;
+  return { Mounts: out };
+}
