@@ -5,7 +5,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { EngineClient } from '../client';
-import { flagUsages, type FlagSpec, type FlagValues } from './flags';
+import { flagUsages, UsageError, type FlagSpec, type FlagValues } from './flags';
 
 export const PROG = 'berth';
 
@@ -118,11 +118,11 @@ export function stringList(v: unknown): string[] {
 }
 
 /** `--filter a=b --filter a=c` as the client's Filters. */
-export function parseFilterFlags(values: string[]): Record<string, string[]> {
+export function parseFilterFlags(values: string[], flagText = '-f, --filter'): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const f of values) {
     const eq = f.indexOf('=');
-    if (eq <= 0) throw new StatusError(125, `invalid argument "${f}" for "-f, --filter" flag: bad format of filter (expected name=value)`);
+    if (eq <= 0) throw new UsageError(`invalid argument "${f}" for "${flagText}" flag: bad format of filter (expected name=value)`);
     const k = f.slice(0, eq).trim().toLowerCase();
     (out[k] ??= []).push(f.slice(eq + 1).trim());
   }

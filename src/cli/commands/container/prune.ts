@@ -15,7 +15,7 @@ export const prune: CommandDef = {
     if (!v.force && !(await confirm(ctx, 'WARNING! This will remove all stopped containers.'))) {
       return 0;
     }
-    const report = await ctx.client().containerPrune(parseFilterFlags(stringList(v.filter)));
+    const report = await ctx.client().containerPrune(parseFilterFlags(stringList(v.filter), '--filter'));
     let out = '';
     const deleted = report.ContainersDeleted ?? [];
     if (deleted.length) out += `Deleted Containers:\n${deleted.map((d) => `${d}\n`).join('')}\n`;
