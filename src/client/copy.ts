@@ -62,7 +62,8 @@ export async function copyOut(c: EngineClient, container: string, src: string, d
     stream.resume();
     throw new CopyError(`invalid output path: directory "${path.dirname(path.resolve(target))}" does not exist`);
   }
-  await extractLocal(stream.pipe(counter(res)), stat.name, target, !!opts.archive);
+  // Like the docker CLI (archive.CopyTo with NoLchown), files copied out belong to the user running cp, -a or not.
+  await extractLocal(stream.pipe(counter(res)), stat.name, target, false);
   return res;
 }
 
