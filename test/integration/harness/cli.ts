@@ -40,9 +40,15 @@ let configDir: string | undefined;
 /** A private, empty docker config dir: no contexts, credentials or plugins of the host leak in. */
 function dockerConfigDir(): string {
   if (!configDir) {
-    configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-dockercfg-'));
-    fs.writeFileSync(path.join(configDir, 'config.json'), '{}');
-    process.once('exit', () => fs.rmSync(configDir!, { recursive: true, force: true }));
+    // Shared by every test process and never written to by the CLI for what the tests do.
+    configDir = path.join(os.tmpdir(), 'berth-test-cache', 'docker-config');
+    fs.mkdirSync(configDir, { recursive: true });
+    const file = path.join(configDir, 'config.json');
+    if (!fs.existsSync(file)) {
+      const tmp = `${file}.${process.pid}`;
+      fs.writeFileSync(tmp, '{}');
+      fs.renameSync(tmp, file);
+    }
   }
   return configDir;
 }
