@@ -8,6 +8,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+if [ "$(id -u)" != 0 ]; then
+  echo "test.sh: warning: not root; the integration and compat suites start daemons and need root" >&2
+fi
+
 if [ "${SKIP_SETUP:-0}" != 1 ]; then
   bash scripts/setup.sh || exit 1
 fi
