@@ -1,11 +1,11 @@
 import { promises as fs, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import * as path from 'node:path';
 import { BERTH_VERSION, ENGINE_VERSION } from '../api/version';
-import { type DaemonConfig, parseDaemonArgs } from '../config/daemon';
+import { parseDaemonArgs } from '../config/daemon';
 import { Engine } from '../engine/engine';
 import { createApiServer } from '../server/http';
-import { createLogger, type Logger } from '../util/log';
+import { openListeners, socketGid, type ApiListener } from '../server/listeners';
+import { createLogger } from '../util/log';
 
 const USAGE = `Usage:	berthd [OPTIONS]
 
@@ -22,6 +22,11 @@ Options:
       --live-restore                Enable live restore of containers when the daemon stops (default true)
   -b, --bridge string               Attach containers to a network bridge ("none" disables it)
   -G, --group string                Group for the unix socket (default "berth" when it exists)
+      --tls                         Use TLS; implied by --tlsverify
+      --tlscacert string            Trust certs signed only by this CA (default "/etc/berth/ca.pem")
+      --tlscert string              Path to TLS certificate file (default "/etc/berth/cert.pem")
+      --tlskey string               Path to TLS key file (default "/etc/berth/key.pem")
+      --tlsverify                   Use TLS and verify the remote
   -v, --version                     Print version information and quit
 `;
 
@@ -43,38 +48,6 @@ async function writePidfile(file: string): Promise<void> {
   await fs.writeFile(file, `${process.pid}`);
 }
 
-/** GID of the socket's group: -G, else "berth" when that group exists, else root. */
-function socketGid(group: string | undefined): number {
-  const name = group ?? 'berth';
-  try {
-    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
-      const f = line.split(':');
-      if (f[0] === name || (f[2] === name && /^\d+$/.test(name))) return Number(f[2]);
-    }
-  } catch { /* no group file */ }
-  if (group) throw new Error(`group ${group} not found`);
-  return 0;
-}
-
-async function listen(server: Server, host: string, config: DaemonConfig, log: Logger): Promise<string> {
-  const m = /^unix:\/\/(.+)$/.exec(host) ?? (host.startsWith('/') ? [host, host] : null);
-  if (!m) {
-    if (/^(tcp|fd|ssh):/.test(host)) throw new Error(`listener ${host} is not supported yet: berthd serves unix sockets only for now`);
-    throw new Error(`invalid host: ${host}`);
-  }
-  const sock = m[1];
-  await fs.mkdir(path.dirname(sock), { recursive: true });
-  await fs.rm(sock, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(sock, () => { server.off('error', reject); resolve(); });
-  });
-  await fs.chmod(sock, 0o660);
-  await fs.chown(sock, 0, socketGid(config.group));
-  log.info(`API listen on ${sock}`);
-  return sock;
-}
-
 export async function main(argv: string[]): Promise<void> {
   let parsed;
   try {
@@ -94,12 +67,18 @@ export async function main(argv: string[]): Promise<void> {
   log.info(`Starting up berthd ${BERTH_VERSION}`);
   await writePidfile(config.pidfile);
   const engine = await Engine.start(config, log);
-  const servers: Server[] = [];
-  const sockets: string[] = [];
-  for (const host of config.hosts) {
-    const server = createApiServer({ router: engine.router, log });
-    sockets.push(await listen(server, host, config, log));
-    servers.push(server);
+  // The exec root holds runtime state and, by default, the socket: root and the socket's group only.
+  await fs.chown(config.execRoot, 0, socketGid(config.group));
+  await fs.chmod(config.execRoot, 0o710);
+  let listeners: ApiListener[];
+  try {
+    listeners = await openListeners(config.hosts, config, () => createApiServer({ router: engine.router, log }), log);
+  } catch (e) {
+    log.error(`failed to start daemon: ${(e as Error).message}`);
+    process.stderr.write(`failed to start daemon: ${(e as Error).message}\n`);
+    await engine.close();
+    await fs.rm(config.pidfile, { force: true });
+    process.exit(1);
   }
   log.info('Daemon has completed initialization');
 
@@ -109,9 +88,8 @@ export async function main(argv: string[]): Promise<void> {
     stopping = true;
     log.info(`Processing signal '${sig}'`);
     // Running containers stay up under conmon (live restore); only the API goes away.
-    for (const s of servers) { s.close(); s.closeAllConnections(); }
+    await Promise.all(listeners.map((l) => l.close()));
     await engine.close();
-    await Promise.all(sockets.map((s) => fs.rm(s, { force: true })));
     await fs.rm(config.pidfile, { force: true });
     log.info('Daemon shutdown complete');
     process.exit(0);

@@ -24,6 +24,12 @@ export interface DaemonConfig {
   debug: boolean;
   /** Default log-opts for containers (daemon.json "log-opts"). */
   logOpts: Record<string, string>;
+  /** TCP listeners: --tls / --tlsverify (undefined: not given; see src/server/listeners-policy.ts). */
+  tls?: boolean;
+  tlsVerify?: boolean;
+  tlsCaCert?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -44,6 +50,7 @@ const KEYS: Record<string, keyof DaemonConfig> = {
   'live-restore': 'liveRestore', bridge: 'bridge', bip: 'bip', 'default-address-pools': 'defaultAddressPools',
   group: 'group', debug: 'debug', 'log-opts': 'logOpts',
   icc: 'icc', iptables: 'iptables', 'ip-forward': 'ipForward', 'ip-masq': 'ipMasq', mtu: 'mtu',
+  tls: 'tls', tlsverify: 'tlsVerify', tlscacert: 'tlsCaCert', tlscert: 'tlsCert', tlskey: 'tlsKey',
 };
 
 export function readConfigFile(file: string): Partial<DaemonConfig> {
@@ -109,6 +116,11 @@ export function parseDaemonArgs(argv: string[]): { config: DaemonConfig; configF
       case '--ip-masq': flags.ipMasq = bool(); given.add('ip-masq'); break;
       case '--mtu': flags.mtu = Number(next()); given.add('mtu'); break;
       case '-G': case '--group': flags.group = next(); given.add('group'); break;
+      case '--tls': flags.tls = bool(); given.add('tls'); break;
+      case '--tlsverify': flags.tlsVerify = bool(); given.add('tlsverify'); break;
+      case '--tlscacert': flags.tlsCaCert = next(); given.add('tlscacert'); break;
+      case '--tlscert': flags.tlsCert = next(); given.add('tlscert'); break;
+      case '--tlskey': flags.tlsKey = next(); given.add('tlskey'); break;
       case '--default-address-pool': {
         const v = next();
         const m = /base=([^,]+),size=(\d+)/.exec(v);

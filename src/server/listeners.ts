@@ -1,0 +1,179 @@
+/**
+ * The API's listeners: unix sockets (0660, root:<socket group>) and TCP, plain or TLS.
+ * With TLS the handshake runs on a `tls.Server`; each socket that completes it is handed
+ * to the API's `http.Server` as a connection, so requests, upgrades and hijacks (attach,
+ * exec) behave exactly as on the unix socket. With `--tlsverify` a client without a
+ * certificate signed by the CA fails the handshake: no HTTP request is ever parsed.
+ */
+import { promises as dns } from 'node:dns';
+import { promises as fs, readFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import { invalidParameter, system } from '../errdefs';
+import type { Logger } from '../util/log';
+import { decideTcp, isLoopbackAddress, parseListenAddress, tlsEnabled, type ListenAddress, type TlsFlags } from './listeners-policy';
+
+export * from './listeners-policy';
+
+export interface ListenerSettings extends TlsFlags {
+  /** -G/--group: the unix socket's group (name or gid); default "berth" when it exists. */
+  group?: string;
+}
+
+export interface ApiListener {
+  address: ListenAddress;
+  /** Stops accepting and drops open connections; removes a unix socket file. */
+  close(): Promise<void>;
+}
+
+/** GID of the socket's group: -G, else "berth" when that group exists, else root. */
+export function socketGid(group: string | undefined, groupFile = '/etc/group'): number {
+  const name = group ?? 'berth';
+  try {
+    for (const line of readFileSync(groupFile, 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name || (f[2] === name && /^\d+$/.test(name))) return Number(f[2]);
+    }
+  } catch { /* no group file */ }
+  if (group !== undefined && /^\d+$/.test(group)) return Number(group);
+  if (group) throw invalidParameter(`group ${group} not found`);
+  return 0;
+}
+
+function readPem(file: string | undefined, what: string): Buffer {
+  if (!file) throw invalidParameter(`TLS is enabled but no ${what} was given (--${what})`);
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw invalidParameter(`could not read ${what} "${file}": ${(e as Error).message}`);
+  }
+}
+
+/** Default PEM paths when TLS is on and a path is not given: $DOCKER_CERT_PATH or /etc/berth. */
+export function withDefaultPaths(t: TlsFlags, env: NodeJS.ProcessEnv = process.env): TlsFlags {
+  if (!tlsEnabled(t)) return t;
+  const dir = env.DOCKER_CERT_PATH || '/etc/berth';
+  return {
+    ...t,
+    tlsCaCert: t.tlsCaCert ?? (t.tlsVerify ? path.join(dir, 'ca.pem') : undefined),
+    tlsCert: t.tlsCert ?? path.join(dir, 'cert.pem'),
+    tlsKey: t.tlsKey ?? path.join(dir, 'key.pem'),
+  };
+}
+
+/** The server side of TLS: our cert and key; with --tlsverify, client certs must chain to the CA. */
+export function serverTlsOptions(t: TlsFlags): tls.TlsOptions {
+  const opts: tls.TlsOptions = {
+    cert: readPem(t.tlsCert, 'tlscert'),
+    key: readPem(t.tlsKey, 'tlskey'),
+    minVersion: 'TLSv1.2',
+    ALPNProtocols: ['http/1.1'],
+  };
+  if (t.tlsVerify) {
+    opts.ca = readPem(t.tlsCaCert, 'tlscacert');
+    opts.requestCert = true;
+    opts.rejectUnauthorized = true;
+  } else if (t.tlsCaCert) {
+    // dockerd: a CA without --tlsverify checks a client certificate only if one is sent.
+    opts.ca = readPem(t.tlsCaCert, 'tlscacert');
+    opts.requestCert = true;
+    opts.rejectUnauthorized = false;
+  }
+  return opts;
+}
+
+async function resolvesToLoopback(host: string): Promise<boolean> {
+  if (isLoopbackAddress(host) || net.isIP(host)) return isLoopbackAddress(host);
+  try {
+    const addrs = await dns.lookup(host, { all: true });
+    return addrs.length > 0 && addrs.every((a) => isLoopbackAddress(a.address));
+  } catch {
+    return false;
+  }
+}
+
+function listenOn(server: net.Server, args: { path: string } | { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(system(`failed to load listeners: ${e.message}`, e));
+    server.once('error', onError);
+    server.listen(args, () => { server.off('error', onError); resolve(); });
+  });
+}
+
+async function listenUnix(api: HttpServer, addr: ListenAddress & { kind: 'unix' }, s: ListenerSettings, log: Logger): Promise<ApiListener> {
+  const gid = socketGid(s.group);
+  await fs.mkdir(path.dirname(addr.path), { recursive: true });
+  await fs.rm(addr.path, { force: true });
+  // Created under a 0177 umask so the socket is never reachable by others, not even briefly.
+  // bind(2) runs synchronously inside listen(), so the umask is restored before anything else runs.
+  const old = process.umask(0o177);
+  let listening: Promise<void>;
+  try {
+    listening = listenOn(api, { path: addr.path });
+  } finally {
+    process.umask(old);
+  }
+  await listening;
+  await fs.chown(addr.path, 0, gid);
+  await fs.chmod(addr.path, 0o660);
+  log.info(`API listen on ${addr.path}`);
+  return {
+    address: addr,
+    close: async () => {
+      api.close();
+      api.closeAllConnections();
+      await fs.rm(addr.path, { force: true });
+    },
+  };
+}
+
+async function listenTcp(api: HttpServer, addr: ListenAddress & { kind: 'tcp' }, s: ListenerSettings, log: Logger): Promise<ApiListener> {
+  const decision = decideTcp(addr, await resolvesToLoopback(addr.host), s);
+  if (!decision.ok) throw invalidParameter(decision.error);
+  for (const w of decision.warnings) log.warn(w);
+  const bind = { host: addr.host === 'localhost' ? '127.0.0.1' : addr.host, port: addr.port };
+  if (!tlsEnabled(s)) {
+    await listenOn(api, bind);
+    log.info(`API listen on ${addr.url} (plain HTTP, no TLS)`);
+    return { address: addr, close: async () => { api.close(); api.closeAllConnections(); } };
+  }
+  // allowHalfOpen as the API's http.Server has it: docker's hijack half-closes (TLS close_notify)
+  // once stdin is done and still reads the container's output.
+  const server = tls.createServer({ ...serverTlsOptions(s), allowHalfOpen: true }, (socket) => {
+    // Hand the authenticated connection to the API server as if it had accepted it.
+    api.emit('connection', socket);
+  });
+  server.on('tlsClientError', (err, socket) => {
+    log.debug(`TLS handshake from ${socket.remoteAddress ?? '?'} refused: ${err.message}`);
+    socket.destroy();
+  });
+  await listenOn(server, bind);
+  log.info(`API listen on ${addr.url} (TLS${s.tlsVerify ? ', client certificates verified' : ', client certificates NOT verified'})`);
+  return {
+    address: addr,
+    close: async () => {
+      server.close();
+      api.close();
+      api.closeAllConnections();
+    },
+  };
+}
+
+/** Opens one listener per `-H` host, each with its own API server from `makeServer`. */
+export async function openListeners(hosts: string[], settings: ListenerSettings, makeServer: () => HttpServer, log: Logger): Promise<ApiListener[]> {
+  const s = { ...settings, ...withDefaultPaths(settings) };
+  const addrs = hosts.map((h) => parseListenAddress(h, s));
+  const out: ApiListener[] = [];
+  try {
+    for (const addr of addrs) {
+      const api = makeServer();
+      out.push(addr.kind === 'unix' ? await listenUnix(api, addr, s, log) : await listenTcp(api, addr, s, log));
+    }
+  } catch (e) {
+    await Promise.all(out.map((l) => l.close()));
+    throw e;
+  }
+  return out;
+}
