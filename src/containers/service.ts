@@ -64,7 +64,10 @@ export class ContainerService {
     readonly opts: { defaultNetworkMode: 'none' | 'bridge' },
   ) {
     runtime.onExit((id, code, at) => { void this.handleExit(id, code, at); });
-    images.setUsageCheck((imageId) => store.all().filter((c) => c.image === imageId).map((c) => c.id));
+    images.setUsageCheck(
+      (imageId) => store.all().filter((c) => c.image === imageId).map((c) => c.id),
+      (imageId) => store.all().filter((c) => c.image === imageId && c.state.Running).map((c) => c.id),
+    );
   }
 
   /** Networking, volumes and policies plug in here (see hooks.ts). */

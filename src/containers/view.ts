@@ -64,7 +64,7 @@ export interface ViewContext {
   /** Networking's part of NetworkSettings (Networks, Ports, addresses) and of the list's Ports. */
   networkSettings?: (c: ContainerRecord) => Record<string, unknown>;
   ports?: (c: ContainerRecord) => Record<string, unknown>[];
-  graphDriver: (id: string) => { Name: string; Data: Record<string, string> | null };
+  graphDriver: (id: string) => { Name: string; Data: object | null };
   /** The container's Mounts (volumes, binds, tmpfs) as inspect and ps show them. */
   mounts?: (id: string) => Record<string, unknown>[];
 }

@@ -107,10 +107,7 @@ export class Engine {
       defaultNetworkMode: this.networks.defaultMode,
       networkSettings: (c) => this.networks.containerSettings(c),
       ports: (c) => this.networks.containerPorts(c),
-      graphDriver: (id) => {
-        const layers = this.images.layers as unknown as { containerGraphDriver?: (id: string) => { Name: string; Data: Record<string, string> | null } };
-        return layers.containerGraphDriver?.(id) ?? { Name: 'overlay2', Data: null };
-      },
+      graphDriver: (id) => this.images.containerGraphDriver(id),
       mounts: (id) => this.volumeMounts.view(id),
     };
   }
@@ -180,7 +177,7 @@ export class Engine {
     registerContainerRoutes(this.router, cb);
     registerContainerExtraRoutes(this.router, this.extras);
     registerExecRoutes(this.router, cb);
-    registerImageRoutes(this.router, this.images as never);
+    registerImageRoutes(this.router, this.images, this.events);
     registerNetworkRoutes(this.router, this.networks as never);
     registerDfRoutes(this.router, dfBackend({
       images: this.images, volumes: this.volumes, containers: () => this.containers.store.all(), apiVersion: API_VERSION,
