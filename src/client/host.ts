@@ -1,9 +1,12 @@
+import { parseSshUrl, type SshTarget } from './ssh';
+
 /** Where the daemon listens: `-H`, else BERTH_HOST, else DOCKER_HOST, else the default socket. */
 export const DEFAULT_HOST = 'unix:///run/berth/berthd.sock';
 
 export type DaemonAddress =
   | { kind: 'unix'; path: string; url: string }
-  | { kind: 'tcp'; host: string; port: number; tls: boolean; url: string };
+  | { kind: 'tcp'; host: string; port: number; tls: boolean; url: string }
+  | { kind: 'ssh'; target: SshTarget; url: string };
 
 export function resolveHost(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
   return flag || env.BERTH_HOST || env.DOCKER_HOST || DEFAULT_HOST;
@@ -24,5 +27,6 @@ export function parseHost(url: string): DaemonAddress {
     const port = m[3] ? parseInt(m[3], 10) : tls ? 2376 : 2375;
     return { kind: 'tcp', host, port, tls, url: trimmed };
   }
-  throw new Error(`invalid host: ${url}: unsupported scheme (use unix:// or tcp://)`);
+  if (trimmed.startsWith('ssh://')) return { kind: 'ssh', target: parseSshUrl(trimmed), url: trimmed };
+  throw new Error(`invalid host: ${url}: unsupported scheme (use unix://, tcp:// or ssh://)`);
 }

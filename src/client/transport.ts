@@ -9,6 +9,7 @@ import * as https from 'node:https';
 import type { Duplex, Readable } from 'node:stream';
 import { ApiError, ConnectionError, errorFromBody } from './errors';
 import { parseHost, type DaemonAddress } from './host';
+import { sshAgent } from './ssh';
 
 export const CLIENT_API_VERSION = '1.50';
 export const FALLBACK_API_VERSION = '1.24';
@@ -81,6 +82,7 @@ export class Transport {
   private negotiated?: Promise<string>;
   private pinned?: string;
   private readonly tls?: TlsOptions;
+  private ssh?: http.Agent;
 
   constructor(hostUrl: string, opts: TransportOptions = {}) {
     this.address = parseHost(hostUrl);
@@ -101,6 +103,7 @@ export class Transport {
 
   private baseOptions(): http.RequestOptions {
     const a = this.address;
+    if (a.kind === 'ssh') return { agent: (this.ssh ??= sshAgent(a.target)), headers: { Host: 'api.moby.localhost' } };
     return a.kind === 'unix'
       ? { socketPath: a.path, headers: { Host: 'api.moby.localhost' } }
       : { host: a.host, port: a.port, headers: {} };
