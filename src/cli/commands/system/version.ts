@@ -15,11 +15,12 @@ export function ansic(iso: string): string {
 }
 
 export interface ClientVersion {
-  Platform: { Name: string };
+  Platform?: { Name: string };
   Version: string;
   ApiVersion: string;
   DefaultAPIVersion: string;
-  NodeVersion: string;
+  /** docker's field name; berth runs on Node, so it holds e.g. `node v20.20.2` (as berthd's). */
+  GoVersion: string;
   GitCommit: string;
   BuildTime: string;
   Os: string;
@@ -27,15 +28,28 @@ export interface ClientVersion {
   Context: string;
 }
 
+/**
+ * Templates see docker's Go field names, which differ from the JSON names for the API
+ * versions (`{{.Server.APIVersion}}`, JSON `ApiVersion`).
+ */
+function goNames(v: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+  if ('ApiVersion' in out) {
+    out.APIVersion = out.ApiVersion;
+    delete out.ApiVersion;
+  }
+  return out;
+}
+
 function pad(key: string, width = 19): string {
   return `${key}:`.padEnd(width);
 }
 
 export function renderVersion(c: ClientVersion, s: VersionInfo | undefined): string {
-  let out = `Client:${c.Platform.Name ? ` ${c.Platform.Name}` : ''}\n`;
+  let out = `Client:${c.Platform?.Name ? ` ${c.Platform.Name}` : ''}\n`;
   out += ` ${pad('Version')}${c.Version}\n`;
   out += ` ${pad('API version')}${c.ApiVersion}${c.ApiVersion !== c.DefaultAPIVersion ? ` (downgraded from ${c.DefaultAPIVersion})` : ''}\n`;
-  out += ` ${pad('Node version')}${c.NodeVersion}\n`;
+  out += ` ${pad('Go version')}${c.GoVersion}\n`;
   out += ` ${pad('Git commit')}${c.GitCommit}\n`;
   out += ` ${pad('Built')}${c.BuildTime}\n`;
   out += ` ${pad('OS/Arch')}${c.Os}/${c.Arch}\n`;
@@ -70,8 +84,8 @@ export const version: CommandDef = {
   async run(ctx, v) {
     const client = ctx.client();
     const clientVersion: ClientVersion = {
-      Platform: { Name: '' }, Version: BERTH_VERSION, ApiVersion: CLIENT_API_VERSION, DefaultAPIVersion: CLIENT_API_VERSION,
-      NodeVersion: process.version, GitCommit: '', BuildTime: '', Os: process.platform, Arch: process.arch === 'x64' ? 'amd64' : process.arch,
+      Version: BERTH_VERSION, ApiVersion: CLIENT_API_VERSION, DefaultAPIVersion: CLIENT_API_VERSION,
+      GoVersion: `node ${process.version}`, GitCommit: '', BuildTime: '', Os: process.platform, Arch: process.arch === 'x64' ? 'amd64' : process.arch,
       Context: 'default',
     };
     let server: VersionInfo | undefined;
@@ -79,13 +93,19 @@ export const version: CommandDef = {
     try {
       clientVersion.ApiVersion = await client.apiVersion();
       server = await client.version();
+      // as the docker CLI does, show the engine's build time in Go's ANSIC layout
+      const engine = server.Components?.find((c) => c.Name === 'Engine');
+      if (engine?.Details?.BuildTime) engine.Details.BuildTime = ansic(engine.Details.BuildTime);
     } catch (e) {
       failure = e;
     }
     const format = String(v.format ?? '');
     if (format) {
-      const data = { Client: clientVersion, Server: server ?? null };
-      ctx.stdout.write(formatKind(format) === 'json' ? `${goJson(data)}\n` : `${executeTemplate(format, data)}\n`);
+      if (formatKind(format) === 'json') {
+        ctx.stdout.write(`${goJson({ Client: clientVersion, Server: server ?? null })}\n`);
+      } else {
+        ctx.stdout.write(`${executeTemplate(format, { Client: goNames(clientVersion), Server: server ? goNames(server) : null })}\n`);
+      }
     } else {
       ctx.stdout.write(renderVersion(clientVersion, server));
     }
