@@ -11,7 +11,7 @@ test('host resolution: flag, then BERTH_HOST, then DOCKER_HOST, then the default
   assert.equal(resolveHost(undefined, {}), 'unix:///run/berth/berthd.sock');
   assert.deepEqual(parseHost('tcp://127.0.0.1:2375'), { kind: 'tcp', host: '127.0.0.1', port: 2375, tls: false, url: 'tcp://127.0.0.1:2375' });
   assert.equal(parseHost('unix:///x/y.sock').kind, 'unix');
-  assert.throws(() => parseHost('ssh://host'), /unsupported scheme/);
+  assert.throws(() => parseHost('npipe:////./pipe/docker_engine'), /unsupported scheme|invalid host/);
 });
 
 test('encodeFilters uses docker\'s map-of-maps JSON', () => {
