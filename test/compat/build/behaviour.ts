@@ -1,0 +1,118 @@
+/**
+ * How `docker build` (classic) behaves beyond the resulting image: the cache (a rebuild
+ * hits every step; a changed file rebuilds from its COPY on; --no-cache), Docker's error
+ * messages, what --rm/--force-rm leave behind, and the context and Dockerfile from stdin.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { type Cli, type TestDaemon, request } from '../../integration/harness';
+
+function ctxDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-build-'));
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+async function containerIds(daemon: TestDaemon): Promise<Set<string>> {
+  const r = await request(daemon.socket, 'GET', '/containers/json?all=1');
+  return new Set((r.json as { Id: string }[]).map((c) => c.Id));
+}
+
+const stepCount = (out: string) => (out.match(/^Step \d+\/\d+ :/gm) ?? []).length;
+const cacheHits = (out: string) => (out.match(/^ ---> Using cache$/gm) ?? []).length;
+
+export function registerBuildBehaviour(get: () => { daemon: TestDaemon; cli: Cli }): void {
+  test('rebuild uses the cache for every step; a changed file rebuilds from its COPY', async () => {
+    const { cli } = get();
+    const dir = ctxDir({
+      Dockerfile: 'FROM busybox\nENV A=1\nRUN echo one > /one\nCOPY a.txt /a.txt\nRUN cat /a.txt > /b.txt\nLABEL x=y\nCMD ["cat", "/b.txt"]\n',
+      'a.txt': 'first\n',
+    });
+    try {
+      const first = await cli(['build', '-t', 'bt-cache', dir], { timeoutMs: 60_000 });
+      assert.equal(first.code, 0, first.stderr);
+      const again = await cli(['build', '-t', 'bt-cache', dir], { timeoutMs: 60_000 });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal(cacheHits(again.stdout), stepCount(again.stdout) - 1, again.stdout);
+      assert.doesNotMatch(again.stdout, /Running in/);
+      const id1 = /Successfully built (\w+)/.exec(first.stdout)?.[1];
+      assert.equal(/Successfully built (\w+)/.exec(again.stdout)?.[1], id1);
+      fs.writeFileSync(path.join(dir, 'a.txt'), 'second\n');
+      const changed = await cli(['build', '-t', 'bt-cache', dir], { timeoutMs: 60_000 });
+      assert.equal(changed.code, 0, changed.stderr);
+      assert.equal(cacheHits(changed.stdout), 2, changed.stdout); // ENV and the first RUN
+      assert.match(changed.stdout, /Step 4\/7 : COPY a.txt \/a.txt\n ---> [0-9a-f]{12}\n/);
+      const noCache = await cli(['build', '--no-cache', '-t', 'bt-cache', dir], { timeoutMs: 60_000 });
+      assert.equal(cacheHits(noCache.stdout), 0, noCache.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await cli(['rmi', '-f', 'bt-cache']);
+    }
+  });
+
+  test('a failing RUN: Docker message, exit 1, its container kept with --rm and removed with --force-rm', async () => {
+    const { daemon, cli } = get();
+    const dir = ctxDir({ Dockerfile: 'FROM busybox\nRUN echo going && exit 3\n' });
+    try {
+      const before = await containerIds(daemon);
+      const r = await cli(['build', dir], { timeoutMs: 60_000 });
+      assert.equal(r.code, 3, 'docker build exits with the failed step\'s code');
+      assert.match(r.stderr, /The command '\/bin\/sh -c echo going && exit 3' returned a non-zero code: 3/);
+      assert.match(r.stdout, /going/);
+      const kept = [...(await containerIds(daemon))].filter((id) => !before.has(id));
+      const info = await Promise.all(kept.map(async (id) => (await request(daemon.socket, 'GET', `/containers/${id}/json`)).json as { Config: { Cmd: string[] } }));
+      assert.deepEqual(info.map((c) => c.Config.Cmd), [['/bin/sh', '-c', 'echo going && exit 3']], 'the failed step\'s container stays without --force-rm');
+      for (const id of kept) await request(daemon.socket, 'DELETE', `/containers/${id}?force=1`);
+      const f = await cli(['build', '--force-rm', dir], { timeoutMs: 60_000 });
+      assert.equal(f.code, 3);
+      assert.match(f.stdout, /Removing intermediate container [0-9a-f]{12}/);
+      assert.deepEqual([...(await containerIds(daemon))].filter((id) => !before.has(id)), []);
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  const errors: [string, Record<string, string>, RegExp][] = [
+    ['unknown instruction', { Dockerfile: 'FROM busybox\nFOO bar\n' }, /unknown instruction: FOO/i],
+    ['missing COPY source', { Dockerfile: 'FROM busybox\nCOPY nope.txt /x\n' }, /COPY failed: (file not found in build context or excluded by \.dockerignore: )?stat nope\.txt: file does not exist/],
+    ['COPY from outside the context', { Dockerfile: 'FROM busybox\nCOPY ../outside /x\n' }, /COPY failed: forbidden path outside the build context: \.\.\/outside \(\)/],
+    ['several sources need a directory', { Dockerfile: 'FROM busybox\nCOPY a b /x\n', a: '', b: '' }, /When using COPY with more than one source file, the destination must be a directory and end with a \//],
+    ['unknown target', { Dockerfile: 'FROM busybox AS one\n' }, /failed to reach build target nope in Dockerfile/],
+  ];
+  for (const [title, files, re] of errors) {
+    test(`error: ${title}`, async () => {
+      const { cli } = get();
+      const dir = ctxDir(files);
+      try {
+        const r = await cli(['build', ...(title === 'unknown target' ? ['--target', 'nope'] : []), dir], { timeoutMs: 60_000 });
+        assert.equal(r.code, 1, r.stdout);
+        assert.match(r.stderr, re);
+      } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+    });
+  }
+
+  test('Dockerfile from stdin (-f -), context tar on stdin, -q and --iidfile', async () => {
+    const { cli } = get();
+    const dir = ctxDir({ 'f.txt': 'from context\n', Dockerfile: 'FROM busybox\nCOPY f.txt /f.txt\n' });
+    const iid = path.join(dir, 'iid');
+    try {
+      const viaStdin = await cli(['build', '-f', '-', '-t', 'bt-stdin', dir], { input: 'FROM busybox\nCOPY f.txt /g.txt\nLABEL via=stdin\n', timeoutMs: 60_000 });
+      assert.equal(viaStdin.code, 0, viaStdin.stderr);
+      const insp = JSON.parse((await cli(['image', 'inspect', 'bt-stdin'])).stdout)[0];
+      assert.equal(insp.Config.Labels.via, 'stdin');
+      const tarball = execFileSync('tar', ['-C', dir, '-cf', '-', 'Dockerfile', 'f.txt']);
+      const q = await cli(['build', '-q', '--iidfile', iid, '-'], { input: tarball, timeoutMs: 60_000 });
+      assert.equal(q.code, 0, q.stderr);
+      assert.match(q.stdout.trim(), /^sha256:[0-9a-f]{64}$/);
+      assert.equal(fs.readFileSync(iid, 'utf8').trim(), q.stdout.trim());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await cli(['rmi', '-f', 'bt-stdin']);
+    }
+  });
+}
