@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { invalidParameter, system } from '../errdefs';
 import { type ContainerFs, at, isCode, openDirAt, resolveIn } from './archive-fs';
@@ -129,7 +128,12 @@ export class Extractor {
     if (type === 'file') {
       const fd = fs.openSync(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600);
       try {
-        await pipeline(body, fs.createWriteStream('', { fd, autoClose: false }));
+        // Synchronous writes land in the page cache at memory speed; a round trip through
+        // libuv's thread pool per chunk made extraction several times slower.
+        for await (const chunk of body) {
+          const buf = chunk as Buffer;
+          for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off);
+        }
         fs.fchownSync(fd, uid, gid);
         fs.fchmodSync(fd, mode);
         fs.futimesSync(fd, mtime, mtime);

@@ -34,9 +34,9 @@ async function copyFd(fd: number, size: number, w: Writable): Promise<void> {
   let pos = 0;
   while (pos < size) {
     const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - pos));
-    const { bytesRead } = await new Promise<{ bytesRead: number }>((resolve, reject) => {
-      fs.read(fd, buf, 0, buf.length, pos, (err, n) => (err ? reject(err) : resolve({ bytesRead: n })));
-    });
+    // Synchronous reads: mostly served from the page cache, and a thread-pool round trip per
+    // chunk cost more than the read itself.
+    const bytesRead = fs.readSync(fd, buf, 0, buf.length, pos);
     // A file that shrank while being read is padded, as the header's size was already written.
     const chunk = bytesRead === 0 ? Buffer.alloc(size - pos) : buf.subarray(0, bytesRead);
     pos += chunk.length;

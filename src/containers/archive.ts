@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { invalidParameter, notFound } from '../errdefs';
 import { decompressStream } from '../util/tar-decompress';
@@ -111,10 +111,8 @@ export class ContainerArchive {
     const { r, st } = this.resolve(cfs, ref, p);
     const stat = this.pathStat(cfs, p, st);
     const pack = tar.pack();
-    const out = new PassThrough();
-    (pack as unknown as Readable).on('error', (e: Error) => out.destroy(e));
-    out.on('close', () => (pack as unknown as Readable).destroy());
-    (pack as unknown as Readable).pipe(out);
+    const out = pack as unknown as Readable;
+    out.on('error', () => undefined); // the route sees it and drops the connection
     packResource(pack, cfs, r.dirFd, r.name, stat.name, r.logical)
       .catch((e: Error) => out.destroy(e))
       .finally(() => r.close());
