@@ -16,6 +16,8 @@ export interface Globals {
   logLevel: string;
   /** Set when --tls/--tlsverify (or BERTH_TLS_VERIFY/DOCKER_TLS_VERIFY) asks for TLS. */
   tls?: { verify: boolean; cacert: string; cert: string; key: string };
+  /** The context in use (`default` when -H / BERTH_HOST / DOCKER_HOST decide). */
+  context?: string;
 }
 
 /** The keys of docker's config.json that the CLI itself reads (in --config, default ~/.berth). */

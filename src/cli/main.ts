@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { EngineClient, ApiError, ConnectionError, type TlsOptions } from '../client';
 import { ArgCountError, checkArgs, helpText, PROG, StatusError, useLine, type CliConfigFile, type CliContext, type CommandDef, type Globals } from './command';
 import { parseFlags, UsageError, type FlagSpec } from './flags';
+import { ContextError } from './commands/context/store';
+import { resolveEndpoint } from './commands/context/resolve';
 import { findCommand, rootHelp, managementHelp, NOT_IMPLEMENTED, MANAGEMENT } from './registry';
 
 const VERSION = '0.1.0';
@@ -17,6 +19,7 @@ const CERT_DIR = process.env.BERTH_CERT_PATH || process.env.DOCKER_CERT_PATH || 
 export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'config', kind: 'string', usage: 'Location of client config files', default: process.env.BERTH_CONFIG || join(homedir(), '.berth') },
   { name: 'debug', short: 'D', kind: 'bool', usage: 'Enable debug mode' },
+  { name: 'context', short: 'c', kind: 'string', usage: 'Name of the context to use to connect to the daemon (overrides BERTH_HOST/DOCKER_HOST env var and default context set with "berth context use")' },
   { name: 'host', short: 'H', kind: 'list', usage: 'Daemon socket to connect to' },
   { name: 'log-level', short: 'l', kind: 'string', usage: 'Set the logging level ("debug", "info", "warn", "error", "fatal")', default: 'info' },
   { name: 'tls', kind: 'bool', usage: 'Use TLS; implied by --tlsverify' },
@@ -95,6 +98,16 @@ export async function main(argv: string[], io: Io = { stdin: process.stdin, stdo
   const globals: Globals = { host: hosts[0], config: String(g.config), debug: !!g.debug, logLevel: String(g['log-level']) };
   if (g.tls || g.tlsverify) {
     globals.tls = { verify: !!g.tlsverify, cacert: String(g.tlscacert), cert: String(g.tlscert), key: String(g.tlskey) };
+  }
+  try {
+    const ep = resolveEndpoint({ hostFlag: hosts[0], contextFlag: String(g.context ?? '') || undefined, configDir: globals.config });
+    globals.context = ep.context;
+    if (ep.host !== undefined) globals.host = ep.host;
+    if (ep.tls) globals.tls = ep.tls;
+  } catch (e) {
+    if (!(e instanceof ContextError)) throw e;
+    err(/^conflicting/.test(e.message) ? `${e.message}\n` : `Failed to initialize: unable to resolve docker endpoint: ${e.message}\n`);
+    return 1;
   }
   const rest = parsed.args;
   if (parsed.help || rest.length === 0 || (rest[0] === 'help' && rest.length === 1)) {

@@ -6,6 +6,7 @@ import { imageCommands } from './commands/image';
 import { systemCommands } from './commands/system';
 import { networkCommands } from './commands/network';
 import { volumeCommands } from './commands/volume';
+import { contextCommands } from './commands/context/context';
 
 export const MANAGEMENT = ['container', 'image', 'system', 'network', 'volume', 'builder', 'buildx', 'context', 'manifest', 'plugin', 'trust', 'swarm', 'node', 'service', 'stack', 'secret', 'config', 'checkpoint'];
 
@@ -15,10 +16,10 @@ export const NOT_IMPLEMENTED = new Set([
   'pull', 'push', 'build', 'login', 'logout', 'search',
   'image pull', 'image push', 'image save', 'image load', 'image build', 'image prune',
   'system prune',
-  ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume'].includes(m)),
+  ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume', 'context'].includes(m)),
 ]);
 
-const all: CommandDef[] = [...containerCommands, ...imageCommands, ...systemCommands, ...networkCommands, ...volumeCommands];
+const all: CommandDef[] = [...containerCommands, ...imageCommands, ...systemCommands, ...networkCommands, ...volumeCommands, ...contextCommands];
 const byName = new Map<string, CommandDef>();
 for (const c of all) for (const n of [c.path, ...(c.aliases ?? [])]) byName.set(n, c);
 
@@ -45,7 +46,7 @@ export function rootHelp(globalFlags: FlagSpec[]): string {
   return [
     `Usage:  ${PROG} [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n`,
     section('Common Commands', common.map((c) => [c, short(c)])),
-    section('Management Commands', [['container', 'Manage containers'], ['image', 'Manage images'], ['system', 'Manage Berth']]),
+    section('Management Commands', [['container', 'Manage containers'], ['context', 'Manage contexts'], ['image', 'Manage images'], ['system', 'Manage Berth']]),
     section('Commands', commands.map((c) => [c, short(c)])),
     `Global Options:\n${flagUsages(globalFlags)}`,
     `Run '${PROG} COMMAND --help' for more information on a command.\n`,
