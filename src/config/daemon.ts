@@ -30,6 +30,12 @@ export interface DaemonConfig {
   tlsCaCert?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** Registries (dockerd's names): plain HTTP / unverified TLS allowed, docker.io mirrors, and Berth's certs.d root. */
+  insecureRegistries?: string[];
+  registryMirrors?: string[];
+  certsDir?: string;
+  maxConcurrentDownloads?: number;
+  maxConcurrentUploads?: number;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -51,6 +57,8 @@ const KEYS: Record<string, keyof DaemonConfig> = {
   group: 'group', debug: 'debug', 'log-opts': 'logOpts',
   icc: 'icc', iptables: 'iptables', 'ip-forward': 'ipForward', 'ip-masq': 'ipMasq', mtu: 'mtu',
   tls: 'tls', tlsverify: 'tlsVerify', tlscacert: 'tlsCaCert', tlscert: 'tlsCert', tlskey: 'tlsKey',
+  'insecure-registries': 'insecureRegistries', 'registry-mirrors': 'registryMirrors', 'certs-dir': 'certsDir',
+  'max-concurrent-downloads': 'maxConcurrentDownloads', 'max-concurrent-uploads': 'maxConcurrentUploads',
 };
 
 export function readConfigFile(file: string): Partial<DaemonConfig> {
@@ -121,6 +129,11 @@ export function parseDaemonArgs(argv: string[]): { config: DaemonConfig; configF
       case '--tlscacert': flags.tlsCaCert = next(); given.add('tlscacert'); break;
       case '--tlscert': flags.tlsCert = next(); given.add('tlscert'); break;
       case '--tlskey': flags.tlsKey = next(); given.add('tlskey'); break;
+      case '--insecure-registry': (flags.insecureRegistries ??= []).push(next()); given.add('insecure-registries'); break;
+      case '--registry-mirror': (flags.registryMirrors ??= []).push(next()); given.add('registry-mirrors'); break;
+      case '--certs-dir': flags.certsDir = next(); given.add('certs-dir'); break;
+      case '--max-concurrent-downloads': flags.maxConcurrentDownloads = Number(next()); given.add('max-concurrent-downloads'); break;
+      case '--max-concurrent-uploads': flags.maxConcurrentUploads = Number(next()); given.add('max-concurrent-uploads'); break;
       case '--default-address-pool': {
         const v = next();
         const m = /base=([^,]+),size=(\d+)/.exec(v);

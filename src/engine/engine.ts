@@ -38,6 +38,9 @@ import { API_VERSION } from '../api/version';
 import { BuilderService } from '../builder/service';
 import { BuildCache } from '../builder/cache';
 import { registerBuildRoutes } from '../server/router/build/routes';
+import { DistributionService } from '../distribution/service';
+import { distributionBackend } from '../distribution/backend';
+import { pullHandler, registerDistributionRoutes } from '../server/router/distribution/routes';
 
 /**
  * The composition root: builds every service from the daemon config, wires them together
@@ -47,6 +50,7 @@ export class Engine {
   readonly events = new EventBus();
   readonly db: DB;
   readonly images: LocalImageService;
+  readonly distribution: DistributionService;
   readonly runtime: RuncConmonRuntime;
   readonly containers: ContainerService;
   readonly networks: NetworkService;
@@ -60,6 +64,10 @@ export class Engine {
   private constructor(readonly config: DaemonConfig, readonly log: Logger) {
     this.db = openDatabase(path.join(config.dataRoot, 'berth.db'));
     this.images = new LocalImageService({ root: config.dataRoot, db: this.db, events: this.events, log });
+    this.distribution = new DistributionService({
+      images: this.images, db: this.db, certsDir: config.certsDir, insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors,
+      maxConcurrentDownloads: config.maxConcurrentDownloads, maxConcurrentUploads: config.maxConcurrentUploads,
+    });
     this.runtime = new RuncConmonRuntime({ stateDir: path.join(config.execRoot, 'runtime'), log: (m) => log.debug(m) });
     const store = new ContainerStore(this.db);
     this.networks = new NetworkService(this.db, {
@@ -177,7 +185,9 @@ export class Engine {
     registerContainerRoutes(this.router, cb);
     registerContainerExtraRoutes(this.router, this.extras);
     registerExecRoutes(this.router, cb);
-    registerImageRoutes(this.router, this.images, this.events);
+    const dist = distributionBackend(this.distribution);
+    registerDistributionRoutes(this.router, dist);
+    registerImageRoutes(this.router, this.images, this.events, pullHandler(dist));
     registerNetworkRoutes(this.router, this.networks as never);
     registerDfRoutes(this.router, dfBackend({
       images: this.images, volumes: this.volumes, containers: () => this.containers.store.all(), apiVersion: API_VERSION,

@@ -57,6 +57,11 @@ export class LocalImageService implements ImageService {
   readonly log?: Logger;
   readonly lock = new Mutex();
   usersOf: (imageId: string) => string[] = NO_USERS;
+  /**
+   * Content blobs to keep besides image configs (the registry client's layer blobs and
+   * those of pulls in flight); reconcile() and layer collection delete all others.
+   */
+  keepBlobs?: () => Set<string>;
   runningUsersOf: (imageId: string) => string[] = NO_USERS;
   private configs = new Map<string, StoredConfig>();
   /** The clean-up that the last remove() started (rmi answers before layers are gone). */
@@ -263,7 +268,15 @@ export class LocalImageService implements ImageService {
       this.records.deleteLayer(l.chain_id);
       gone.push(l.chain_id);
     }
+    if (this.keepBlobs) await this.collectBlobs();
     return gone;
+  }
+
+  /** Deletes content blobs that are neither an image config nor kept by keepBlobs (call under the lock). */
+  async collectBlobs(): Promise<void> {
+    const keep = this.keepBlobs?.() ?? new Set<string>();
+    const images = new Set(this.records.images().map((i) => i.id));
+    for (const d of await this.content.list()) if (!images.has(d) && !keep.has(d)) await this.content.delete(d);
   }
 
   // ---- container layers ------------------------------------------------------------------
@@ -350,9 +363,8 @@ export class LocalImageService implements ImageService {
       ]);
       const removed = await this.layers.reconcile(known);
       if (removed.length) this.log?.info(`removed ${removed.length} leftover layer dir(s)`);
-      const images = new Set(this.records.images().map((i) => i.id));
-      for (const d of await this.content.list()) if (!images.has(d)) await this.content.delete(d);
       await this.collectLayers();
+      await this.collectBlobs();
     });
   }
 }

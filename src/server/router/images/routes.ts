@@ -13,7 +13,7 @@ import type { ImageRoutesBackend } from './backend';
  *   GET    /images/{name}/history       history
  *   POST   /images/{name}/tag           tag (201)
  *   DELETE /images/{name}               rmi (force, noprune)
- *   POST   /images/create               import (fromSrc=- or a URL); pull answers 501 for now
+ *   POST   /images/create               import (fromSrc=- or a URL); pull (fromImage) is handed to `pull`
  *   POST   /images/prune                prune (dangling, label, label!, until)
  *
  * Streams use Docker's JSON lines ending in \r\n, as streamformatter writes them.
@@ -43,10 +43,11 @@ async function importFromUrl(src: string): Promise<{ stream: Readable; url: stri
   return { stream, url: url.href, size: Number(res.headers.get('content-length') ?? -1) };
 }
 
-async function postImagesCreate(ctx: Ctx, backend: ImageRoutesBackend): Promise<void> {
+async function postImagesCreate(ctx: Ctx, backend: ImageRoutesBackend, pull?: (ctx: Ctx) => Promise<void>): Promise<void> {
   const q = ctx.query;
   if (q.get('fromImage')) {
-    throw notImplemented('pull is not implemented yet in berth');
+    if (!pull) throw notImplemented('pull is not implemented yet in berth');
+    return pull(ctx);
   }
   const src = q.get('fromSrc');
   if (src === null || src === '') throw invalidParameter('fromImage or fromSrc is required');
@@ -88,7 +89,8 @@ async function postImagesCreate(ctx: Ctx, backend: ImageRoutesBackend): Promise<
   ctx.res.end();
 }
 
-export function registerImageRoutes(router: Router, backend: ImageRoutesBackend, events?: EventBus): void {
+/** `pull` serves POST /images/create?fromImage= (src/server/router/distribution/routes.ts). */
+export function registerImageRoutes(router: Router, backend: ImageRoutesBackend, events?: EventBus, pull?: (ctx: Ctx) => Promise<void>): void {
   router.get('/images/json', (ctx) => {
     const filters = filtersParam(ctx.query);
     const legacy = ctx.query.get('filter');
@@ -101,7 +103,7 @@ export function registerImageRoutes(router: Router, backend: ImageRoutesBackend,
     }));
   });
 
-  router.post('/images/create', (ctx) => postImagesCreate(ctx, backend));
+  router.post('/images/create', (ctx) => postImagesCreate(ctx, backend, pull));
 
   router.post('/images/prune', async (ctx) => {
     const report = await backend.pruneImages(filtersParam(ctx.query));

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { invalidParameter, isNotFound, notFound } from '../errdefs';
+import type { UnpackedLayer } from '../images/commit';
+import { chainIds } from '../images/commit';
+import { hostArch } from '../images/import';
+import { sha256Digest } from '../util/ids';
+import { familiarString, parseNormalizedNamed, type Reference } from '../util/reference';
+import type { AuthConfig } from './auth';
+import { RegistryError, type RegistrySession } from './client';
+import { readBody } from './http';
+import { ACCEPT, MT, parseManifest, parsePlatformString, selectPlatform, type Descriptor, type ImageManifest, type Platform } from './manifest';
+import { shortDigest, status, throttled, type ProgressSink } from './progress';
+import type { DistributionService } from './service';
+import { limiter } from './limit';
+
+/**
+ * docker pull: manifest (index -> the platform's manifest), config, then every missing
+ * layer downloaded in parallel and unpacked while it streams. Each blob is hashed as it
+ * arrives and checked against its digest at the end; a mismatch fails the pull and the
+ * temp dirs go, so nothing is left. Layer blobs are also kept in the content store (for
+ * push and save). One commit at the end makes the image visible (see images/commit.ts).
+ */
+export interface PullOptions { name: string; tag?: string; platform?: string; auth: AuthConfig }
+
+export function pullReference(name: string, tag?: string): Reference {
+  const ref = parseNormalizedNamed(name);
+  if (tag) {
+    if (/^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/.test(tag)) return { domain: ref.domain, path: ref.path, digest: tag };
+    return { domain: ref.domain, path: ref.path, tag };
+  }
+  if (!ref.tag && !ref.digest) ref.tag = 'latest';
+  return ref;
+}
+
+async function fetchManifest(s: RegistrySession, ref: string): Promise<{ body: Buffer; type: string | undefined; digest: string }> {
+  const res = await s.send('GET', s.url(`manifests/${ref}`), { Accept: ACCEPT });
+  await s.check(res, [200], `manifest for ${s.endpoint.host}/${s.repo}:${ref} not found`).catch((e: unknown) => {
+    if (e instanceof RegistryError && e.status === 404) {
+      if (e.codes.includes('NAME_UNKNOWN')) throw notFound(`repository ${s.endpoint.host}/${s.repo} not found: name unknown: repository name not known to registry`);
+      throw e;
+    }
+    if (e instanceof RegistryError) throw new RegistryError(e.kind, e.message.replace(/^manifest for .* not found: /, `${s.endpoint.host}/${s.repo}: `), e.status, e.codes);
+    throw e;
+  });
+  const body = await readBody(res);
+  const digest = sha256Digest(body);
+  if (ref.startsWith('sha256:') && digest !== ref) throw invalidParameter(`manifest verification failed for digest ${ref}`);
+  return { body, type: res.headers['content-type'], digest };
+}
+
+async function fetchBlobBuffer(s: RegistrySession, d: Descriptor): Promise<Buffer> {
+  const res = await s.check(await s.send('GET', s.url(`blobs/${d.digest}`)), [200], `fetching blob ${d.digest}`);
+  const body = await readBody(res, 64 << 20);
+  if (sha256Digest(body) !== d.digest) throw invalidParameter(`failed to verify config ${d.digest}: digest mismatch`);
+  return body;
+}
+
+/** Hashes and counts the bytes going through; fails at the end on a wrong digest or size. */
+function verifier(d: Descriptor, onBytes: (n: number) => void, tee: PassThrough): Transform {
+  const hash = createHash('sha256');
+  let n = 0;
+  return new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      hash.update(chunk);
+      n += chunk.length;
+      onBytes(n);
+      if (!tee.write(chunk)) tee.once('drain', () => cb(null, chunk));
+      else cb(null, chunk);
+    },
+    flush(cb) {
+      const got = `sha256:${hash.digest('hex')}`;
+      if (got !== d.digest || n !== d.size) {
+        const e = invalidParameter(`filesystem layer verification failed for digest ${d.digest}`);
+        tee.destroy(e);
+        cb(e);
+        return;
+      }
+      tee.end();
+      cb();
+    },
+  });
+}
+
+export async function pullImage(svc: DistributionService, o: PullOptions, out: ProgressSink): Promise<string> {
+  const ref = pullReference(o.name, o.tag);
+  const images = svc.images;
+  const want: Platform = o.platform ? parsePlatformString(o.platform, hostArch()) : { os: 'linux', architecture: hostArch() };
+  if (want.os !== 'linux') throw invalidParameter(`"${o.platform}": unsupported platform: operating system "${want.os}" is not supported`);
+  const sessions = await svc.pullSessions(ref.domain, ref.path, o.auth);
+  const refText = ref.digest ?? ref.tag!;
+  let s = sessions[sessions.length - 1];
+  let m: { body: Buffer; type: string | undefined; digest: string } | undefined;
+  for (const cand of sessions) {
+    try { m = await fetchManifest(cand, refText); s = cand; break; } catch (e) {
+      if (cand === sessions[sessions.length - 1]) throw e;
+    }
+  }
+  if (!m) throw notFound(`manifest for ${familiarString(ref)} not found`);
+  out({ status: `Pulling from ${ref.path}`, id: refText });
+  const topDigest = m.digest;
+  let parsed = parseManifest(m.body, m.type);
+  if (parsed.kind === 'index') {
+    const d = selectPlatform(parsed.index, want, familiarString(ref));
+    const inner = await fetchManifest(s, d.digest);
+    parsed = parseManifest(inner.body, inner.type);
+    if (parsed.kind !== 'manifest') throw invalidParameter('an index points at another index');
+  }
+  const manifest: ImageManifest = parsed.manifest;
+  const configBytes = await fetchBlobBuffer(s, manifest.config);
+  const config = JSON.parse(configBytes.toString('utf8')) as { os?: string; architecture?: string; rootfs?: { diff_ids?: string[] } };
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) throw invalidParameter('layers from manifest don\'t match image configuration');
+  if (o.platform && config.architecture && config.architecture !== want.architecture) {
+    throw notFound(`image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${want.os}/${want.architecture}, actual: ${config.os}/${config.architecture}`);
+  }
+  const id = sha256Digest(configBytes);
+  await images.pendingCleanup; // layers an rmi just released are gone, not "Already exists"
+  const existed = !!images.records.image(id);
+  const tagRefs = ref.tag ? [ref] : [];
+  const digestRef: Reference = { domain: ref.domain, path: ref.path, digest: topDigest };
+  const before = ref.tag ? images.records.refTarget(`${ref.domain}/${ref.path}:${ref.tag}`) : undefined;
+  const chains = chainIds(diffIds);
+  const limit = limiter(svc.opts.maxConcurrentDownloads ?? 6);
+  const emptyTmp = path.join(images.layers.root, '.tmp-absent');
+  const releases: (() => void)[] = [];
+  const unpacked: Promise<UnpackedLayer>[] = manifest.layers.map((d, i) => {
+    const sid = shortDigest(d.digest);
+    const have = images.records.layer(chains[i]);
+    if (have) {
+      out(status(sid, 'Already exists'));
+      return Promise.resolve({ prepared: { tmp: emptyTmp, link: '' }, diffId: diffIds[i], size: have.size });
+    }
+    out(status(sid, 'Pulling fs layer'));
+    return limit(() => downloadLayer(svc, s, d, sid, out, releases));
+  });
+  const settled = await Promise.allSettled(unpacked);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  const layers = settled.filter((r): r is PromiseFulfilledResult<UnpackedLayer> => r.status === 'fulfilled').map((r) => r.value);
+  try {
+    if (failed) {
+      for (const l of layers) await images.layers.discard(l.prepared);
+      throw failed.reason;
+    }
+    for (let i = 0; i < layers.length; i++) {
+      if (layers[i].diffId !== diffIds[i]) {
+        for (const l of layers) await images.layers.discard(l.prepared);
+        throw invalidParameter(`failed to register layer: layer ${manifest.layers[i].digest} unpacks to ${layers[i].diffId}, the config says ${diffIds[i]}`);
+      }
+    }
+    await images.commitImage({ config: configBytes, layers, tags: tagRefs, digests: [digestRef] });
+    images.records.tx(() => {
+      manifest.layers.forEach((d, i) => {
+        if (d.mediaType === MT.dockerForeignLayer) return;
+        if (!images.records.layer(chains[i])) return;
+        if (svc.inflight.has(d.digest) || svc.meta.layerBlob(d.digest)) {
+          svc.meta.addLayerBlob({ digest: d.digest, diff_id: diffIds[i], media_type: d.mediaType, size: d.size });
+          svc.meta.addSource(d.digest, s.endpoint.host, ref.path);
+        }
+      });
+    });
+  } finally {
+    for (const r of releases) r();
+  }
+  out({ status: `Digest: ${topDigest}` });
+  const shown = familiarString(ref);
+  const upToDate = existed && (!ref.tag || before === id);
+  out({ status: `Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${shown}` });
+  if (!upToDate && ref.tag) images.emit('tag', id, shown);
+  images.events?.publish('image', 'pull', shown, { name: shown });
+  return id;
+}
+
+async function downloadLayer(svc: DistributionService, s: RegistrySession, d: Descriptor, sid: string, out: ProgressSink, releases: (() => void)[]): Promise<UnpackedLayer> {
+  const images = svc.images;
+  const res = await s.check(await s.send('GET', s.url(`blobs/${d.digest}`)), [200], `fetching layer ${d.digest}`);
+  const draw = throttled(out);
+  const toStore = new PassThrough();
+  releases.push(svc.hold(d.digest));
+  const v = verifier(d, (n) => draw(sid, 'Downloading', n, d.size), toStore);
+  const body: Readable = res.body;
+  body.on('error', (e) => v.destroy(e));
+  v.on('error', (e) => { body.destroy(); toStore.destroy(e); });
+  const stored = images.content.ingest(toStore, d.digest).catch((e: unknown) => { v.destroy(e as Error); throw e; });
+  v.once('end', () => {
+    out(status(sid, 'Verifying Checksum'));
+    out(status(sid, 'Download complete'));
+  });
+  body.pipe(v);
+  try {
+    const [layer] = await Promise.all([images.unpackLayer(v), stored]);
+    out({ status: 'Extracting', progressDetail: { current: d.size, total: d.size }, progress: '', id: sid });
+    out(status(sid, 'Pull complete'));
+    return layer;
+  } catch (e) {
+    body.destroy();
+    await stored.catch(() => undefined);
+    if (isNotFound(e)) throw e;
+    throw e;
+  }
+}

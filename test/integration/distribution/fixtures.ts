@@ -1,0 +1,146 @@
+/**
+ * Registry test fixtures: Debian's reference registry (docker-registry) on loopback inside
+ * a test's netns (plain, htpasswd, TLS from a throw-away CA), OCI layouts built by hand
+ * (busybox rootfs layers, gzip/zstd/plain, multi-platform indexes) and skopeo to push them.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { busyboxTar } from '../harness';
+
+export const sha256 = (b: Buffer | string): string => 'sha256:' + createHash('sha256').update(b).digest('hex');
+
+export interface Registry { port: number; host: string; dir: string; proc: ChildProcess; stop(): Promise<void>; caCert?: string }
+
+function freePort(): Promise<number> {
+  // ports are per netns; a port free on the host is as good as any inside a fresh netns
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export function inNetns(netns: string, cmd: string, args: string[], input?: Buffer): string {
+  return execFileSync('nsenter', [`--net=/run/netns/${netns}`, cmd, ...args], { input, encoding: 'utf8', stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+}
+
+/** A test CA and a server certificate for 127.0.0.1/localhost. */
+export function makeCerts(dir: string): { ca: string; cert: string; key: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const p = (n: string) => path.join(dir, n);
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('ca.key'), '-out', p('ca.crt'), '-days', '2', '-subj', '/CN=berth test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=localhost']);
+  fs.writeFileSync(p('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  run(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', p('server.crt'), '-days', '2', '-extfile', p('ext.cnf')]);
+  return { ca: p('ca.crt'), cert: p('server.crt'), key: p('server.key') };
+}
+
+export async function startRegistry(netns: string, o: { htpasswd?: { user: string; password: string }; tls?: { cert: string; key: string } } = {}): Promise<Registry> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-reg-'));
+  const port = await freePort();
+  let auth = '';
+  if (o.htpasswd) {
+    const line = execFileSync('htpasswd', ['-nbB', o.htpasswd.user, o.htpasswd.password], { encoding: 'utf8' }).trim();
+    fs.writeFileSync(path.join(dir, 'htpasswd'), line + '\n');
+    auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${path.join(dir, 'htpasswd')}\n`;
+  }
+  const tls = o.tls ? `  tls:\n    certificate: ${o.tls.cert}\n    key: ${o.tls.key}\n` : '';
+  fs.writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls}${auth}`);
+  const proc = spawn('nsenter', [`--net=/run/netns/${netns}`, '/usr/bin/docker-registry', 'serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'log'), 'w')] });
+  const host = `127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try { inNetns(netns, 'bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  return {
+    port, host, dir, proc,
+    stop: async () => {
+      if (proc.exitCode === null) {
+        const done = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await done;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Compress = 'gzip' | 'zstd' | 'none';
+
+function compress(tar: Buffer, c: Compress): Buffer {
+  if (c === 'gzip') return zlib.gzipSync(tar);
+  if (c === 'zstd') return execFileSync('zstd', ['-q', '-c'], { input: tar, maxBuffer: 1 << 30 });
+  return tar;
+}
+
+/** A tar with one file (for extra layers). */
+export function oneFileTar(name: string, content: Buffer | string): Buffer {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-layer-'));
+  try {
+    fs.mkdirSync(path.dirname(path.join(work, name)), { recursive: true });
+    fs.writeFileSync(path.join(work, name), content);
+    return execFileSync('tar', ['--numeric-owner', '--mtime=2020-01-01', '-C', work, '-cf', '-', name.split('/')[0]], { maxBuffer: 1 << 30 });
+  } finally { fs.rmSync(work, { recursive: true, force: true }); }
+}
+
+export interface BuiltImage { manifest: Buffer; manifestDigest: string; config: Buffer; configDigest: string }
+
+/** Writes blobs + one image manifest (OCI media types) into an OCI layout dir. */
+export function addOciImage(layout: string, layers: Buffer[], o: { compress?: Compress; arch?: string; cmd?: string[] } = {}): BuiltImage {
+  const blobs = path.join(layout, 'blobs', 'sha256');
+  fs.mkdirSync(blobs, { recursive: true });
+  fs.writeFileSync(path.join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  const put = (b: Buffer) => { const d = sha256(b); fs.writeFileSync(path.join(blobs, d.slice(7)), b); return d; };
+  const c = o.compress ?? 'gzip';
+  const mt = c === 'gzip' ? 'application/vnd.oci.image.layer.v1.tar+gzip' : c === 'zstd' ? 'application/vnd.oci.image.layer.v1.tar+zstd' : 'application/vnd.oci.image.layer.v1.tar';
+  const descs = layers.map((t) => { const z = compress(t, c); return { mediaType: mt, digest: put(z), size: z.length }; });
+  const config = Buffer.from(JSON.stringify({
+    created: '2024-01-01T00:00:00Z', architecture: o.arch ?? 'amd64', os: 'linux',
+    config: { Cmd: o.cmd ?? ['sh'], Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+    rootfs: { type: 'layers', diff_ids: layers.map((t) => sha256(t)) },
+    history: layers.map(() => ({ created: '2024-01-01T00:00:00Z', created_by: 'test' })),
+  }));
+  const configDigest = put(config);
+  const manifest = Buffer.from(JSON.stringify({
+    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest, size: config.length }, layers: descs,
+  }));
+  const manifestDigest = put(manifest);
+  return { manifest, manifestDigest, config, configDigest };
+}
+
+/** index.json of the layout naming one manifest or an index of several (multi-platform). */
+export function writeIndex(layout: string, images: { img: BuiltImage; arch?: string }[], tag = 'latest', multi = false): string {
+  const blobs = path.join(layout, 'blobs', 'sha256');
+  const desc = (i: { img: BuiltImage; arch?: string }) => ({
+    mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: i.img.manifestDigest, size: i.img.manifest.length,
+    ...(multi ? { platform: { os: 'linux', architecture: i.arch ?? 'amd64' } } : {}),
+  });
+  let top: Record<string, unknown>;
+  if (multi) {
+    const idx = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: images.map(desc) }));
+    const d = sha256(idx);
+    fs.writeFileSync(path.join(blobs, d.slice(7)), idx);
+    top = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: d, size: idx.length };
+  } else top = desc(images[0]);
+  fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...top, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+  return String(top.digest);
+}
+
+export function busyboxLayer(): Buffer { return fs.readFileSync(busyboxTar()); }
+
+/** skopeo copy inside the netns; `format` v2s2 converts to Docker media types. */
+export function skopeoCopy(netns: string, src: string, dest: string, o: { format?: 'v2s2' | 'oci'; creds?: string; certDir?: string; all?: boolean } = {}): string {
+  const args = ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false'];
+  if (o.format) args.push('--format', o.format);
+  if (o.creds) args.push('--src-creds', o.creds, '--dest-creds', o.creds);
+  if (o.all) args.push('--all');
+  args.push(src, dest);
+  return inNetns(netns, 'skopeo', args);
+}
