@@ -96,3 +96,45 @@ test('wrapText keeps short text on one line and breaks long text at spaces', () 
   assert.equal(wrapText(10, 79, 'short'), 'short');
   assert.equal(wrapText(70, 79, 'a b'), '\n                a b');
 });
+
+test('image references are checked like distribution/reference', async () => {
+  const { parseReference } = await import('../../../src/cli/reference');
+  assert.deepEqual(parseReference('busybox'), { name: 'busybox', tag: undefined, digest: undefined });
+  assert.deepEqual(parseReference('localhost:5000/a/b:v1'), { name: 'localhost:5000/a/b', tag: 'v1', digest: undefined });
+  assert.equal(parseReference(`x@sha256:${'a'.repeat(64)}`).digest, `sha256:${'a'.repeat(64)}`);
+  assert.throws(() => parseReference('bad name'), { message: 'invalid reference format' });
+  assert.throws(() => parseReference('a:b:c'), { message: 'invalid reference format' });
+  assert.throws(() => parseReference('Upper'), { message: 'invalid reference format: repository name (library/Upper) must be lowercase' });
+});
+
+test('config.json supplies psFormat, imagesFormat and detachKeys', async () => {
+  const { loadConfigFile } = await import('../../../src/cli/main');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'berth-config-'));
+  try {
+    assert.deepEqual(loadConfigFile(dir, () => undefined), {});
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ psFormat: 'table {{.ID}}', detachKeys: 'ctrl-a,a', auths: {} }));
+    assert.deepEqual(loadConfigFile(dir, () => undefined), { psFormat: 'table {{.ID}}', imagesFormat: undefined, detachKeys: 'ctrl-a,a' });
+    writeFileSync(join(dir, 'config.json'), '{broken');
+    let warned = '';
+    assert.deepEqual(loadConfigFile(dir, (s) => { warned = s; }), {});
+    assert.match(warned, /^WARNING: Error parsing config file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('detach keys: docker\'s notation and the escape proxy', async () => {
+  const { parseDetachKeys, EscapeProxy } = await import('../../../src/cli/streams');
+  assert.deepEqual(parseDetachKeys('ctrl-p,ctrl-q'), [16, 17]);
+  assert.deepEqual(parseDetachKeys('ctrl-a,x'), [1, 120]);
+  assert.deepEqual(parseDetachKeys('ctrl-@,ctrl-[,ctrl-_'), [0, 27, 31]);
+  assert.throws(() => parseDetachKeys('ctrl-xx'), /Unknown character/);
+  const p = new EscapeProxy([16, 17]);
+  // a lone ctrl-p is passed on once the next key shows it was not the sequence
+  assert.deepEqual(p.push(Buffer.from([97, 16])), { forward: Buffer.from([97]), detached: false });
+  assert.deepEqual(p.push(Buffer.from([98])), { forward: Buffer.from([16, 98]), detached: false });
+  assert.deepEqual(p.push(Buffer.from([99, 16, 17, 100])), { forward: Buffer.from([99]), detached: true });
+});

@@ -1,5 +1,4 @@
 import { type CommandDef, detachKeysOf, StatusError, stringList } from '../../command';
-import { UsageError } from '../../flags';
 import { monitorTtySize, streamAttached } from '../../streams';
 import { expandEnv, readKvFile } from './parseopts';
 
@@ -34,7 +33,6 @@ export const exec: CommandDef = {
       AttachStdin: interactive && !detach, AttachStderr: !detach, AttachStdout: !detach, Detach: detach,
       DetachKeys: detachKeysOf(ctx, v['detach-keys']), Env: env.length ? env : null, WorkingDir: String(v.workdir ?? ''), Cmd: cmd,
     };
-    if (!cmd.length) throw new UsageError('exec requires a command');
     const { Id } = await client.execCreate(container, body);
     if (detach) {
       await client.execStartDetached(Id, { tty });

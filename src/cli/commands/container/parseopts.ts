@@ -11,11 +11,11 @@ export function readKvFile(path: string, env: NodeJS.ProcessEnv, lookupBare: boo
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
-  } catch (e) {
+  } catch {
     throw new UsageError(`open ${path}: no such file or directory`);
   }
   const out: string[] = [];
-  text.split(/\r?\n/).forEach((raw, n) => {
+  text.split(/\r?\n/).forEach((raw) => {
     const line = raw.replace(/^\s+/, '');
     if (!line || line.startsWith('#')) return;
     const eq = line.indexOf('=');
@@ -24,7 +24,6 @@ export function readKvFile(path: string, env: NodeJS.ProcessEnv, lookupBare: boo
     // a bare NAME takes our value for env files and is dropped from label files (as docker)
     if (eq >= 0) out.push(line);
     else if (lookupBare && env[name] !== undefined) out.push(`${name}=${env[name]}`);
-    void n;
   });
   return out;
 }
@@ -126,7 +125,6 @@ const truthy = (v: string | undefined) => v === undefined || ['1', 'true', 't', 
 /** opts.MountOpt: `type=bind,source=/a,target=/b,readonly`. */
 export function parseMount(spec: string): Mount {
   const m: Mount = { Type: 'volume', Target: '' };
-  let typeSet = false;
   const pending: [string, string | undefined][] = [];
   for (const field of spec.split(',')) {
     const eq = field.indexOf('=');
@@ -135,10 +133,8 @@ export function parseMount(spec: string): Mount {
     if (key === 'type') {
       if (!val) throw new UsageError(`invalid argument "${spec}" for "--mount" flag: invalid field '${field}' must be a key=value pair`);
       m.Type = val.toLowerCase() as Mount['Type'];
-      typeSet = true;
     } else pending.push([key, val]);
   }
-  void typeSet;
   for (const [key, val] of pending) {
     switch (key) {
       case 'source': case 'src': m.Source = val ?? ''; break;
