@@ -21,17 +21,27 @@ export interface BuildContext {
   close(): Promise<void>;
 }
 
+/** The first bytes of a stream, and a stream that still yields all of it (one iterator throughout). */
 async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
-  const chunks: Buffer[] = [];
-  let len = 0;
-  for await (const c of src.iterator({ destroyOnReturn: false })) {
-    chunks.push(c as Buffer);
-    len += (c as Buffer).length;
-    if (len >= n) break;
+  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head = Buffer.alloc(0);
+  let ended = false;
+  while (head.length < n) {
+    const r = await it.next();
+    if (r.done) { ended = true; break; }
+    head = Buffer.concat([head, Buffer.from(r.value)]);
   }
-  const head = Buffer.concat(chunks);
-  async function* rest() { yield head; for await (const c of src) yield c as Buffer; }
-  return { head, stream: Readable.from(rest()) };
+  const first = head;
+  const stream = Readable.from((async function* () {
+    if (first.length) yield first;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })(), { objectMode: false });
+  return { head, stream };
 }
 
 function untar(stream: Readable, dir: string): Promise<void> {
@@ -43,7 +53,14 @@ function untar(stream: Readable, dir: string): Promise<void> {
     child.on('close', (code) => (code === 0 ? resolve() : reject(invalidParameter(`failed to read the build context: ${err.trim() || `tar exited ${code}`}`))));
     stream.on('error', (e) => { child.kill(); reject(e); });
     child.stdin.on('error', () => undefined);
-    stream.pipe(child.stdin);
+    // The docker CLI's context with a replaced Dockerfile (-f -) stops right after the last
+    // file's bytes, without padding or end-of-archive blocks; Go's reader takes that, GNU
+    // tar does not. Padding the end makes both kinds of archive whole (extra zero blocks
+    // after a proper end are ignored).
+    let total = 0;
+    stream.on('data', (c: Buffer) => { total += c.length; if (!child.stdin.write(c)) stream.pause(); });
+    child.stdin.on('drain', () => stream.resume());
+    stream.on('end', () => child.stdin.end(Buffer.alloc((512 - (total % 512)) % 512 + 1024)));
   });
 }
 

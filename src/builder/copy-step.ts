@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { invalidParameter } from '../errdefs';
 import { BuildCache } from './cache';
 import { resolveSources, sourceChecksum, type Source } from './copy';
@@ -11,7 +10,6 @@ import type { BuildRun } from './run-state';
 import { type StageState, cacheConfig, commitStep, probeCache, shellOf } from './state';
 import { deps } from './steps';
 import { parseJsonArray, parseWords } from './words';
-import { promises as fs } from 'node:fs';
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 
@@ -66,6 +64,15 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     await commitStep(deps(b), st, { containerCmd: cmd, createdBy: cmd.join(' '), key, layer });
   };
 
+  try {
+    await copyFrom(b, from, run);
+  } catch (e) {
+    if (e instanceof Error && !e.message.startsWith(`${name} failed`)) e.message = `${name} failed: ${e.message}`;
+    throw e;
+  }
+}
+
+async function copyFrom(b: BuildRun, from: string | undefined, run: (root: string, fromContext: boolean) => Promise<void>): Promise<void> {
   if (from === undefined) return run(b.opts.contextDir, true);
   const stageImage = b.stages.get(from.toLowerCase());
   let imageId = stageImage;
@@ -75,6 +82,4 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     }
   }
   await withImageRoot(b, imageId, (root) => run(root, false));
-  void fs;
-  void path;
 }

@@ -46,15 +46,20 @@ async function existsAt(root: string, p: string): Promise<'dir' | 'other' | null
   try { return (await fs.stat(secureJoin(root, p))).isDirectory() ? 'dir' : 'other'; } catch { return null; }
 }
 
-/** Directory entries for the missing ancestors of `dir` (and `dir` itself). */
-async function missingDirs(root: string, dir: string, id: Identity, made: Set<string>): Promise<PlaceEntry[]> {
+/**
+ * Directory entries for the missing ancestors of `dir` and `dir` itself, as dockerd makes
+ * them: 0755, owned by the --chown identity, except that for a directory source only the
+ * destination itself gets it (`parentsAsRoot`) and the dirs above stay root's.
+ */
+export async function missingDirs(root: string, dir: string, id: Identity, made: Set<string>, parentsAsRoot = false): Promise<PlaceEntry[]> {
   const parts = dir.split('/').filter(Boolean);
   const out: PlaceEntry[] = [];
   for (let i = 1; i <= parts.length; i++) {
     const p = `/${parts.slice(0, i).join('/')}`;
     if (made.has(p) || (await existsAt(root, p))) continue;
     made.add(p);
-    out.push({ name: p.slice(1), type: 'directory', mode: 0o755, uid: id.uid, gid: id.gid, mtime: new Date() });
+    const owner = parentsAsRoot && i < parts.length ? { uid: 0, gid: 0 } : id;
+    out.push({ name: p.slice(1), type: 'directory', mode: 0o755, uid: owner.uid, gid: owner.gid, mtime: new Date() });
   }
   return out;
 }
@@ -91,7 +96,7 @@ export async function placeSources(o: PlaceOptions, sources: Source[], fetched: 
   const destDirExists = (await existsAt(o.root, o.dest)) === 'dir';
   for (const s of sources) {
     if (s.isDir) {
-      entries.push(...(await missingDirs(o.root, o.dest, id, made)));
+      entries.push(...(await missingDirs(o.root, o.dest, id, made, true)));
       for (const f of await walkDir(s.abs)) {
         const name = path.posix.join(o.dest, f.rel).slice(1);
         const base = { name, uid: id.uid, gid: id.gid, mtime: f.st.mtime };

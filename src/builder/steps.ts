@@ -11,6 +11,7 @@ import { newId } from '../util/ids';
 import { entriesTar } from './copy';
 import { Extractor } from '../containers/archive-extract';
 import { withRootfs } from './rootfs';
+import { missingDirs } from './place';
 
 /** Commits a metadata-only step (no layer) under its "#(nop)" comment, or takes it from the cache. */
 export async function metaStep(b: BuildRun, st: StageState, comment: string, author?: string): Promise<void> {
@@ -33,11 +34,8 @@ export async function workdirStep(b: BuildRun, st: StageState): Promise<void> {
   const wd = st.config.WorkingDir!;
   const layer = await withRootfs(b, st, async (root) => {
     const cfs = { root, mounts: [], readonlyRoot: false };
-    const entry = { name: wd.slice(1), type: 'directory' as const, mode: 0o755, uid: 0, gid: 0, mtime: new Date() };
-    const { secureJoin } = await import('../util/securejoin');
-    const { promises: fs } = await import('node:fs');
-    const exists = await fs.stat(secureJoin(root, wd)).then(() => true, () => false);
-    if (!exists && wd !== '/') await new Extractor(cfs, '/', { noOverwriteDirNonDir: false, readonlyMessage: 'read-only file system' }).extract(entriesTar([entry]));
+    const entries = await missingDirs(root, wd, { uid: 0, gid: 0 }, new Set());
+    if (entries.length) await new Extractor(cfs, '/', { noOverwriteDirNonDir: false, readonlyMessage: 'read-only file system' }).extract(entriesTar(entries));
   });
   await commitStep(deps(b), st, { containerCmd: cmd, createdBy: cmd.join(' '), key, layer });
 }

@@ -11,7 +11,7 @@ import { request } from '../../integration/harness';
 
 export const CONFIG_FIELDS = ['Cmd', 'Entrypoint', 'Env', 'WorkingDir', 'User', 'ExposedPorts', 'Volumes', 'Labels', 'Healthcheck', 'StopSignal', 'OnBuild', 'Shell'] as const;
 
-const SKIP = /^(proc|sys|dev|etc\/hosts|etc\/hostname|etc\/resolv\.conf|\.dockerenv)(\/|$)/;
+const SKIP = /^(proc|sys|dev|etc\/hosts|etc\/hostname|etc\/resolv\.conf|\.dockerenv)(\/|$)|^etc$/;
 
 function emptyToNull(v: unknown): unknown {
   if (v === undefined || v === null || v === '') return null;
