@@ -33,20 +33,29 @@ export function findCommand(words: string[]): { cmd: CommandDef; invoked: string
   return cmd && { cmd, invoked: words[0], args: words.slice(1) };
 }
 
+/** cobra's command list: names padded to 12 columns (NamePadding 11 + 1). */
 function section(title: string, rows: [string, string][]): string {
-  const w = Math.max(...rows.map(([n]) => n.length)) + 2;
-  return `${title}:\n${rows.map(([n, d]) => `  ${n.padEnd(w)}${d}`).join('\n')}\n`;
+  return `${title}:\n${rows.map(([n, d]) => `  ${n.padEnd(Math.max(12, n.length + 1))}${d}`).join('\n')}\n`;
 }
 
 const short = (name: string) => byName.get(name)?.short ?? '';
 
+const MANAGEMENT_TITLES: Record<string, string> = {
+  builder: 'Manage builds', checkpoint: 'Manage checkpoints', container: 'Manage containers', context: 'Manage contexts',
+  image: 'Manage images', manifest: 'Manage Docker image manifests and manifest lists', network: 'Manage networks',
+  plugin: 'Manage plugins', system: 'Manage Berth', trust: 'Manage trust on Docker images', volume: 'Manage volumes',
+};
+
 export function rootHelp(globalFlags: FlagSpec[]): string {
-  const common = ['run', 'exec', 'ps', 'images', 'version', 'info'];
-  const commands = ['attach', 'create', 'events', 'history', 'import', 'inspect', 'kill', 'logs', 'rename', 'restart', 'rm', 'rmi', 'start', 'stop', 'tag', 'wait'];
+  const common = ['run', 'exec', 'ps', 'build', 'pull', 'push', 'images', 'login', 'logout', 'search', 'version', 'info'].filter((c) => byName.has(c));
+  const management = MANAGEMENT.filter((m) => all.some((c) => c.path.startsWith(`${m} `))).sort();
+  const topLevel = new Set<string>();
+  for (const c of all) for (const n of [c.path, ...(c.aliases ?? [])]) if (!n.includes(' ')) topLevel.add(n);
+  const commands = [...topLevel].filter((n) => !common.includes(n) && !MANAGEMENT.includes(n)).sort();
   return [
     `Usage:  ${PROG} [OPTIONS] COMMAND\n\nA self-sufficient runtime for containers\n`,
     section('Common Commands', common.map((c) => [c, short(c)])),
-    section('Management Commands', [['container', 'Manage containers'], ['context', 'Manage contexts'], ['image', 'Manage images'], ['system', 'Manage Berth']]),
+    section('Management Commands', management.map((m) => [m, MANAGEMENT_TITLES[m] ?? `Manage ${m}s`])),
     section('Commands', commands.map((c) => [c, short(c)])),
     `Global Options:\n${flagUsages(globalFlags)}`,
     `Run '${PROG} COMMAND --help' for more information on a command.\n`,
