@@ -2,11 +2,11 @@ import type { Readable } from 'node:stream';
 import { notImplemented } from '../errdefs';
 import { decodeAuthHeader, type AuthConfig } from './auth';
 import { pullImage } from './pull';
+import { pushImage } from './push';
 import type { DistributionService } from './service';
 
 /** Adapts DistributionService to the routes' narrow interface (src/server/router/distribution). */
 export function distributionBackend(svc: DistributionService, more: {
-  push?: (o: { name: string; tag?: string; auth: AuthConfig }, out: (l: object) => void) => Promise<unknown>;
   save?: (names: string[]) => Promise<Readable>;
   load?: (src: Readable, quiet: boolean, out: (l: object) => void) => Promise<unknown>;
 } = {}) {
@@ -14,8 +14,7 @@ export function distributionBackend(svc: DistributionService, more: {
     pull: (o: { name: string; tag?: string; platform?: string; authHeader?: string }, out: (l: object) => void) =>
       pullImage(svc, { name: o.name, tag: o.tag, platform: o.platform, auth: decodeAuthHeader(o.authHeader) }, out),
     push: (o: { name: string; tag?: string; authHeader?: string }, out: (l: object) => void) => {
-      if (!more.push) throw notImplemented('POST /images/{name}/push is not implemented yet in berth');
-      return more.push({ name: o.name, tag: o.tag, auth: decodeAuthHeader(o.authHeader) }, out);
+      return pushImage(svc, { name: o.name, tag: o.tag, auth: decodeAuthHeader(o.authHeader) }, out);
     },
     login: (body: Record<string, unknown>) => svc.login(body as AuthConfig),
     save: (names: string[]) => {

@@ -189,7 +189,7 @@ async function downloadLayer(svc: DistributionService, s: RegistrySession, d: De
   });
   body.pipe(v);
   try {
-    const [layer] = await Promise.all([images.unpackLayer(v), stored]);
+    const [layer] = await Promise.all([images.unpackLayer(v, { keepTar: false }), stored]);
     out({ status: 'Extracting', progressDetail: { current: d.size, total: d.size }, progress: '', id: sid });
     out(status(sid, 'Pull complete'));
     return layer;

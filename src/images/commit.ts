@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { invalidParameter, system } from '../errdefs';
 import type { PreparedLayer } from '../snapshots/overlay';
 import { sha256Digest } from '../util/ids';
@@ -27,13 +27,40 @@ export function chainIds(diffIds: string[]): string[] {
   return out;
 }
 
-export async function unpackLayer(s: LocalImageService, source: Readable): Promise<UnpackedLayer> {
-  const { stream } = await decompressStream(source);
+/**
+ * With `keepTar` (the default) the uncompressed tar is also kept in the content store under
+ * its digest, the diff ID, so that push and save can send the layer's exact bytes (the
+ * image ID depends on them). A pull keeps the compressed blob instead (keepTar false).
+ * Blobs named by a layer's diff ID are kept by collectBlobs() while the layer exists.
+ */
+export async function unpackLayer(s: LocalImageService, source: Readable, opts: { keepTar?: boolean } = {}): Promise<UnpackedLayer> {
+  const { stream: plain } = await decompressStream(source);
+  let stream: Readable = plain;
+  let kept: Promise<unknown> = Promise.resolve();
+  if (opts.keepTar !== false) {
+    const copy = new PassThrough();
+    const tee = new PassThrough();
+    plain.on('error', (e) => { tee.destroy(e); copy.destroy(e); });
+    plain.on('data', (c: Buffer) => {
+      const a = tee.write(c);
+      const b = copy.write(c);
+      if (!a || !b) {
+        plain.pause();
+        let waiting = (a ? 0 : 1) + (b ? 0 : 1);
+        const go = () => { if (--waiting === 0) plain.resume(); };
+        if (!a) tee.once('drain', go);
+        if (!b) copy.once('drain', go);
+      }
+    });
+    plain.on('end', () => { tee.end(); copy.end(); });
+    kept = s.content.ingest(copy);
+    stream = tee;
+  }
   let diffId = '';
   let size = 0;
   const prepared = await s.layers.prepareLayer(async (diffDir) => {
     try {
-      const r = await extractTar(stream, diffDir);
+      const [r] = await Promise.all([extractTar(stream, diffDir), kept]);
       diffId = r.diffId;
       size = r.size;
     } catch (e) {

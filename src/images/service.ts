@@ -176,8 +176,8 @@ export class LocalImageService implements ImageService {
   }
 
   /** Unpacks one layer tar into a temp dir (step one of making an image; see ./commit.ts). */
-  unpackLayer(source: import('node:stream').Readable): Promise<UnpackedLayer> {
-    return unpackLayer(this, source);
+  unpackLayer(source: import('node:stream').Readable, opts?: { keepTar?: boolean }): Promise<UnpackedLayer> {
+    return unpackLayer(this, source, opts);
   }
 
   /** Commits unpacked layers, config and tags as one image (step two); returns its id. */
@@ -268,13 +268,14 @@ export class LocalImageService implements ImageService {
       this.records.deleteLayer(l.chain_id);
       gone.push(l.chain_id);
     }
-    if (this.keepBlobs) await this.collectBlobs();
+    await this.collectBlobs();
     return gone;
   }
 
   /** Deletes content blobs that are neither an image config nor kept by keepBlobs (call under the lock). */
   async collectBlobs(): Promise<void> {
     const keep = this.keepBlobs?.() ?? new Set<string>();
+    for (const l of this.records.layers()) keep.add(l.diff_id); // uncompressed layer tars (see commit.ts unpackLayer)
     const images = new Set(this.records.images().map((i) => i.id));
     for (const d of await this.content.list()) if (!images.has(d) && !keep.has(d)) await this.content.delete(d);
   }
