@@ -119,13 +119,23 @@ export async function main(argv: string[], io: Io = { stdin: process.stdin, stdo
   const found = findCommand(words);
   if (!found) {
     const name = words[0];
-    if (MANAGEMENT.includes(name) && (words.length === 1 || words[1].startsWith('-'))) {
+    const management = MANAGEMENT.includes(name);
+    // as docker: `berth container` alone prints its help on stderr, `--help` on stdout
+    if (management && words.length === 1 && !NOT_IMPLEMENTED.has(name)) {
+      err(managementHelp(name));
+      return 0;
+    }
+    if (management && (words[1] === '--help' || words[1] === '-h') && !NOT_IMPLEMENTED.has(name)) {
       io.stdout.write(managementHelp(name));
       return 0;
     }
-    const full = MANAGEMENT.includes(name) && words[1] ? `${name} ${words[1]}` : name;
+    const full = management && words[1] ? `${name} ${words[1]}` : name;
     if (NOT_IMPLEMENTED.has(name) || NOT_IMPLEMENTED.has(full)) {
       err(`${PROG}: '${full}' is not implemented yet\n`);
+      return 1;
+    }
+    if (management) {
+      err(`${PROG}: unknown command: ${PROG} ${full}\n\nUsage:  ${PROG} ${name}\n\nRun '${PROG} ${name} --help' for more information\n`);
       return 1;
     }
     err(`${PROG}: unknown command: ${PROG} ${full}\n\nRun '${PROG} --help' for more information\n`);

@@ -205,7 +205,13 @@ test('help: root, management command and per-command help are docker-shaped', as
   r = await berth(undefined, ['ps', '--help']);
   assert.ok(r.stdout.startsWith('Usage:  berth ps [OPTIONS]\n\nList containers\n\nAliases:\n  berth container ls, berth container list, berth container ps, berth ps\n\nOptions:\n'));
   r = await berth(undefined, ['container']);
-  assert.match(r.stdout, /^Usage:  berth container COMMAND\n\nManage containers\n\nCommands:\n/);
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /^Usage:  berth container COMMAND\n\nManage containers\n\nCommands:\n/);
+  r = await berth(undefined, ['container', '--help']);
+  assert.match(r.stdout, /^Usage:  berth container COMMAND\n/);
+  r = await berth(undefined, ['container', 'bogus']);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr, "berth: unknown command: berth container bogus\n\nUsage:  berth container\n\nRun 'berth container --help' for more information\n");
 });
 
 test('an unreachable daemon is reported as docker reports it', async () => {
