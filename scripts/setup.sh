@@ -15,7 +15,7 @@ export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
 # benchmarks; skopeo, docker-registry, openssl and attr are used by the image,
 # registry and TLS tests.
 PKGS=(runc conmon tini iptables iproute2 busybox-static util-linux tar ca-certificates
-      docker.io skopeo docker-registry openssl attr procps psmisc python3 hyperfine)
+      docker.io skopeo docker-registry openssl attr procps psmisc python3 hyperfine openssh-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -4,7 +4,7 @@ import { BERTH_VERSION, ENGINE_VERSION } from '../api/version';
 import { parseDaemonArgs } from '../config/daemon';
 import { Engine } from '../engine/engine';
 import { createApiServer } from '../server/http';
-import { openListeners, socketGid, type ApiListener } from '../server/listeners';
+import { openListeners, preflightListeners, socketGid, type ApiListener } from '../server/listeners';
 import { createLogger } from '../util/log';
 
 const USAGE = `Usage:	berthd [OPTIONS]
@@ -62,6 +62,12 @@ export async function main(argv: string[]): Promise<void> {
   const log = createLogger(config.logLevel);
   if (process.getuid?.() !== 0) {
     process.stderr.write('berthd needs to be started with root privileges\n');
+    process.exit(1);
+  }
+  try {
+    await preflightListeners(config.hosts, config);
+  } catch (e) {
+    process.stderr.write(`failed to start daemon: ${(e as Error).message}\n`);
     process.exit(1);
   }
   log.info(`Starting up berthd ${BERTH_VERSION}`);

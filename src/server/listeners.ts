@@ -161,6 +161,21 @@ async function listenTcp(api: HttpServer, addr: ListenAddress & { kind: 'tcp' },
   };
 }
 
+/**
+ * Checks every `-H` host against the TCP policy and reads the TLS files, so a daemon that
+ * would refuse a listener refuses before it starts anything else.
+ */
+export async function preflightListeners(hosts: string[], settings: ListenerSettings): Promise<void> {
+  const s = { ...settings, ...withDefaultPaths(settings) };
+  for (const h of hosts) {
+    const addr = parseListenAddress(h, s);
+    if (addr.kind === 'unix') { socketGid(s.group); continue; }
+    const decision = decideTcp(addr, await resolvesToLoopback(addr.host), s);
+    if (!decision.ok) throw invalidParameter(decision.error);
+    if (tlsEnabled(s)) serverTlsOptions(s);
+  }
+}
+
 /** Opens one listener per `-H` host, each with its own API server from `makeServer`. */
 export async function openListeners(hosts: string[], settings: ListenerSettings, makeServer: () => HttpServer, log: Logger): Promise<ApiListener[]> {
   const s = { ...settings, ...withDefaultPaths(settings) };
