@@ -7,19 +7,21 @@ import { systemCommands } from './commands/system';
 import { networkCommands } from './commands/network';
 import { volumeCommands } from './commands/volume';
 import { contextCommands } from './commands/context/context';
+import { build } from './commands/build/build';
+import { builderPrune } from './commands/build/prune';
 
 export const MANAGEMENT = ['container', 'image', 'system', 'network', 'volume', 'builder', 'buildx', 'context', 'manifest', 'plugin', 'trust', 'swarm', 'node', 'service', 'stack', 'secret', 'config', 'checkpoint'];
 
 /** Docker commands that exist but come in later issues: they say so and exit 1. */
 export const NOT_IMPLEMENTED = new Set([
   'save', 'load',
-  'pull', 'push', 'build', 'login', 'logout', 'search',
-  'image pull', 'image push', 'image save', 'image load', 'image build', 'image prune',
+  'pull', 'push', 'login', 'logout', 'search',
+  'image pull', 'image push', 'image save', 'image load', 'image prune',
   'system prune',
-  ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume', 'context'].includes(m)),
+  ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume', 'context', 'builder'].includes(m)),
 ]);
 
-const all: CommandDef[] = [...containerCommands, ...imageCommands, ...systemCommands, ...networkCommands, ...volumeCommands, ...contextCommands];
+const all: CommandDef[] = [...containerCommands, ...imageCommands, ...systemCommands, ...networkCommands, ...volumeCommands, ...contextCommands, build, builderPrune];
 const byName = new Map<string, CommandDef>();
 for (const c of all) for (const n of [c.path, ...(c.aliases ?? [])]) byName.set(n, c);
 
