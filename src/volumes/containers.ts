@@ -144,6 +144,7 @@ export class VolumeMounts {
         await fs.stat(source).catch(() => { throw invalidParameter(`cannot access path ${source}: no such file or directory`); });
       }
       out.push({ destination: m.Destination, type: 'bind', source, readonly: !m.RW, options: propagation });
+      this.volumes.emit('mount', v.name, { container: c.id, destination: m.Destination, driver: v.driver, propagation: m.Propagation, 'read/write': String(m.RW) });
     }
     if (changed) this.volumes.store.setMounts(c.id, points);
     return { mounts: out };
@@ -155,11 +156,13 @@ export class VolumeMounts {
   }
 
   /** stopped hook: a device volume (tmpfs, bind) is unmounted once no running container uses it. */
-  async stopped(c: ContainerLike): Promise<void> {
+  async stopped(c: ContainerLike, _info?: unknown, removing = false): Promise<void> {
     for (const m of this.volumes.store.mountsOf(c.id)) {
       if (m.Type !== 'volume' || !m.Name) continue;
       const v = this.volumes.find(m.Name);
-      if (!v || !v.options.type) continue;
+      if (!v) continue;
+      if (c.state.Running === false && !removing) this.volumes.emit('unmount', v.name, { container: c.id, driver: v.driver });
+      if (!v.options.type) continue;
       const busy = this.volumes.usersOf(v.name).some((id) => id !== c.id && this.containers.find(id)?.state.Running);
       if (!busy) await this.volumes.local.unmount(v).catch((e) => this.log.warn(`unmount volume ${v.name}: ${String(e)}`));
     }
@@ -168,7 +171,7 @@ export class VolumeMounts {
   /** removing hook: forgets the mounts; with rm -v removes the anonymous volumes no one else uses. */
   async removing(c: ContainerLike, opts: { volumes: boolean }): Promise<void> {
     const points = this.volumes.store.mountsOf(c.id);
-    await this.stopped(c);
+    await this.stopped(c, undefined, true);
     this.volumes.store.deleteMounts(c.id);
     if (!opts.volumes) return;
     for (const m of points) {

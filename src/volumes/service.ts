@@ -100,6 +100,11 @@ export class VolumeService {
 
   usersOf(name: string): string[] { return this.store.usersOf(name); }
 
+  /** Volume events as dockerd sends them (mount, unmount with the container's id). */
+  emit(action: string, name: string, attrs: Record<string, string>): void {
+    this.events.publish('volume', action, name, attrs);
+  }
+
   list(filters: Map<string, string[]> = new Map()): VolumeRecord[] {
     for (const k of filters.keys()) if (!['dangling', 'name', 'label', 'driver'].includes(k)) throw invalidParameter(`invalid filter '${k}'`);
     return this.store.allVolumes().filter((v) => this.matches(v, filters)).sort((a, b) => a.name.localeCompare(b.name));
