@@ -1,0 +1,103 @@
+/** The pure parts of remote access: listen-address parsing, the TCP policy, ssh URLs, contexts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decideTcp, isLoopbackAddress, parseListenAddress } from '../../../src/server/listeners-policy';
+import { socketGid } from '../../../src/server/listeners';
+import { parseSshUrl, sshArgs } from '../../../src/client/ssh';
+import { parseHost } from '../../../src/client';
+import { ContextStore, contextDir, validateName } from '../../../src/cli/commands/context/store';
+import { resolveContextName, resolveEndpoint } from '../../../src/cli/commands/context/resolve';
+import { parseDockerEndpointFlag } from '../../../src/cli/commands/context/context';
+
+test('listen addresses: dockerd forms and default ports', () => {
+  assert.deepEqual(parseListenAddress('tcp://127.0.0.1:2376'), { kind: 'tcp', host: '127.0.0.1', port: 2376, url: 'tcp://127.0.0.1:2376' });
+  assert.equal(parseListenAddress('tcp://:4000').url, 'tcp://127.0.0.1:4000');
+  assert.equal(parseListenAddress('tcp://127.0.0.1').url, 'tcp://127.0.0.1:2375');
+  assert.equal(parseListenAddress('tcp://127.0.0.1', { tlsVerify: true }).url, 'tcp://127.0.0.1:2376');
+  assert.equal(parseListenAddress('tcp://[::1]:2376').url, 'tcp://[::1]:2376');
+  assert.deepEqual(parseListenAddress('/run/x.sock'), { kind: 'unix', path: '/run/x.sock', url: 'unix:///run/x.sock' });
+  assert.throws(() => parseListenAddress('ssh://x'), /unix:\/\/ and tcp:\/\/ only/);
+  assert.throws(() => parseListenAddress('tcp://1.2.3.4:99999'), /bad port/);
+});
+
+test('loopback addresses', () => {
+  for (const a of ['127.0.0.1', '127.8.9.1', '::1', 'localhost', '::ffff:127.0.0.1']) assert.ok(isLoopbackAddress(a), a);
+  for (const a of ['0.0.0.0', '10.0.0.1', '::', 'example.com']) assert.ok(!isLoopbackAddress(a), a);
+});
+
+test('TCP policy: mutual TLS, explicit opt-out, non-loopback asked twice', () => {
+  const lo = parseListenAddress('tcp://127.0.0.1:2375') as Extract<ReturnType<typeof parseListenAddress>, { kind: 'tcp' }>;
+  const any = parseListenAddress('tcp://0.0.0.0:2375') as typeof lo;
+  assert.deepEqual(decideTcp(lo, true, { tlsVerify: true }), { ok: true, warnings: [] });
+  assert.deepEqual(decideTcp(any, false, { tlsVerify: true }), { ok: true, warnings: [] });
+  assert.equal(decideTcp(lo, true, {}).ok, false);
+  const plainLo = decideTcp(lo, true, { tls: false });
+  assert.ok(plainLo.ok && plainLo.warnings.length === 2);
+  assert.ok(decideTcp(lo, true, { tlsVerify: false }).ok);
+  assert.ok(decideTcp(lo, true, { tls: true }).ok, 'TLS without client verification, asked for with --tls');
+  assert.equal(decideTcp(any, false, { tls: false }).ok, false);
+  assert.equal(decideTcp(any, false, { tlsVerify: false }).ok, false);
+  const twice = decideTcp(any, false, { tls: false, tlsVerify: false });
+  assert.ok(twice.ok && twice.warnings.length === 3);
+  assert.ok(decideTcp(any, false, { tls: true, tlsVerify: false }).ok);
+});
+
+test('socket group: name, gid, default "berth" only when it exists', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-grp-'));
+  try {
+    const f = join(dir, 'group');
+    writeFileSync(f, 'root:x:0:\nberth:x:990:\nops:x:1234:alice\n');
+    assert.equal(socketGid(undefined, f), 990);
+    assert.equal(socketGid('ops', f), 1234);
+    assert.equal(socketGid('1234', f), 1234);
+    assert.equal(socketGid('777', f), 777);
+    assert.throws(() => socketGid('nope', f), /group nope not found/);
+    writeFileSync(f, 'root:x:0:\n');
+    assert.equal(socketGid(undefined, f), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ssh URLs and the ssh command line (docker connhelper style)', () => {
+  assert.deepEqual(parseSshUrl('ssh://root@127.0.0.1:2222'), { user: 'root', host: '127.0.0.1', port: 2222, url: 'ssh://root@127.0.0.1:2222' });
+  assert.deepEqual(parseSshUrl('ssh://host'), { user: undefined, host: 'host', port: undefined, url: 'ssh://host' });
+  assert.throws(() => parseSshUrl('ssh://u:pw@host'), /password/);
+  assert.throws(() => parseSshUrl('ssh://host/path'), /extra path/);
+  assert.deepEqual(sshArgs(parseSshUrl('ssh://me@h:22'), { BERTH_SSH_OPTS: '-i key  -F /dev/null' }),
+    ['-o', 'ConnectTimeout=30', '-T', '-l', 'me', '-p', '22', '-i', 'key', '-F', '/dev/null', '--', 'h', 'berth', 'system', 'dial-stdio']);
+  assert.equal(parseHost('ssh://me@h').kind, 'ssh');
+});
+
+test('contexts: names, store layout, resolution order', () => {
+  assert.throws(() => validateName('default'), /reserved/);
+  assert.throws(() => validateName('-x'), /invalid/);
+  validateName('prod.eu-1');
+  assert.equal(contextDir('remote'), 'b71199ebd070b36beab7317920c2c2f1d777df8d05e5527d8458fda57cb17a7a');
+  assert.deepEqual(parseDockerEndpointFlag('host=tcp://h:2376,ca=/a,skip-tls-verify=true'), { host: 'tcp://h:2376', ca: '/a', skipTLSVerify: true });
+  assert.throws(() => parseDockerEndpointFlag('bogus=1'), /unrecognized config key: bogus/);
+  const dir = mkdtempSync(join(tmpdir(), 'bt-ctx-'));
+  try {
+    const store = new ContextStore(dir);
+    store.save({ Name: 'r', Metadata: {}, Endpoints: { docker: { Host: 'tcp://h:2376', SkipTLSVerify: false } } }, { 'ca.pem': Buffer.from('CA') });
+    store.save({ Name: 'u', Metadata: {}, Endpoints: { docker: { Host: 'unix:///u.sock', SkipTLSVerify: false } } });
+    store.setCurrent('u');
+    const env = {};
+    assert.equal(resolveContextName({ configDir: dir, env }), 'u');
+    assert.equal(resolveContextName({ configDir: dir, env: { BERTH_CONTEXT: 'r' } }), 'r');
+    assert.equal(resolveContextName({ configDir: dir, env: { DOCKER_HOST: 'unix:///x', BERTH_CONTEXT: 'r' } }), 'default');
+    assert.equal(resolveContextName({ configDir: dir, env, hostFlag: 'unix:///x' }), 'default');
+    assert.throws(() => resolveContextName({ configDir: dir, env, hostFlag: 'unix:///x', contextFlag: 'r' }), /conflicting options/);
+    const r = resolveEndpoint({ configDir: dir, env, contextFlag: 'r' });
+    assert.equal(r.host, 'tcp://h:2376');
+    assert.equal(r.tls?.verify, true);
+    assert.equal(r.tls?.cacert, join(store.tlsPath('r'), 'docker', 'ca.pem'));
+    assert.equal(resolveEndpoint({ configDir: dir, env }).tls, undefined);
+    assert.throws(() => resolveEndpoint({ configDir: dir, env, contextFlag: 'zz' }), /context not found/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
