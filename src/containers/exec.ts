@@ -158,8 +158,8 @@ export class ExecService {
   }
 }
 
-/** Exec env overrides the container's by key. */
+/** Exec env overrides the container's by key; "NAME" without "=" unsets it. */
 function mergeEnv(base: string[], extra: string[]): string[] {
   const keys = new Set(extra.map((e) => e.split('=', 1)[0]));
-  return [...base.filter((e) => !keys.has(e.split('=', 1)[0])), ...extra];
+  return [...base.filter((e) => !keys.has(e.split('=', 1)[0])), ...extra.filter((e) => e.includes('='))];
 }

@@ -47,7 +47,8 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
   const dns = hc.Dns?.length ? hc.Dns : extras.nameservers;
   await writeEtcFiles(c, hostname, hosts, resolvConf({ dns, search: hc.DnsSearch, options: hc.DnsOptions, hostNetwork: hostNet }));
 
-  const env = [...(c.config.Env ?? [])];
+  // "NAME" without "=" means unset (containerd drops such entries; runc would refuse them).
+  const env = (c.config.Env ?? []).filter((e) => e.includes('='));
   const has = (k: string) => env.some((e) => e.startsWith(`${k}=`));
   if (!has('PATH')) env.unshift(DEFAULT_PATH);
   if (!has('HOSTNAME')) env.splice(1, 0, `HOSTNAME=${hostname}`);
