@@ -257,10 +257,36 @@ export class EngineClient {
   }
 
   /** Pull `fromImage` (with `tag`); the answer is Docker's JSON progress stream. */
-  async imagePull(fromImage: string, opts: { tag?: string; platform?: string } = {}): Promise<AsyncGenerator<JSONMessage>> {
+  async imagePull(fromImage: string, opts: { tag?: string; platform?: string; registryAuth?: string } = {}): Promise<AsyncGenerator<JSONMessage>> {
     const res = await this.transport.request({
       method: 'POST', path: '/images/create', query: { fromImage, tag: opts.tag, platform: opts.platform },
-      headers: { 'X-Registry-Auth': 'e30=' },
+      headers: { 'X-Registry-Auth': opts.registryAuth || 'e30=' },
+    });
+    return jsonStream<JSONMessage>(res);
+  }
+
+  /** Push `name` (with `tag`; all tags without one); `registryAuth` is the base64url X-Registry-Auth. */
+  async imagePush(name: string, opts: { tag?: string; registryAuth?: string } = {}): Promise<AsyncGenerator<JSONMessage>> {
+    const res = await this.transport.request({
+      method: 'POST', path: `/images/${name}/push`, query: { tag: opts.tag }, headers: { 'X-Registry-Auth': opts.registryAuth || 'e30=' },
+    });
+    return jsonStream<JSONMessage>(res);
+  }
+
+  /** POST /auth: checks credentials with the registry. */
+  registryLogin(auth: { username?: string; password?: string; serveraddress?: string }): Promise<{ Status: string; IdentityToken?: string }> {
+    return this.transport.json({ method: 'POST', path: '/auth', body: auth });
+  }
+
+  /** docker save: the tar stream of the named images. */
+  imageSave(names: string[]): Promise<import('node:http').IncomingMessage> {
+    return this.transport.request({ method: 'GET', path: '/images/get', query: { names } });
+  }
+
+  /** docker load from a tar stream; the answer is the JSON progress stream. */
+  async imageLoad(source: Readable | Buffer, quiet = false): Promise<AsyncGenerator<JSONMessage>> {
+    const res = await this.transport.request({
+      method: 'POST', path: '/images/load', query: { quiet: quiet ? '1' : undefined }, body: source, headers: { 'Content-Type': 'application/x-tar' },
     });
     return jsonStream<JSONMessage>(res);
   }

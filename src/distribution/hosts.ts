@@ -96,7 +96,10 @@ export class RegistryHosts {
     }
     const host = isHub ? 'registry-1.docker.io' : domain;
     const insecure = this.isInsecure(host);
-    out.push({ url: `https://${host}`, host, insecure, tls: this.tlsFor(host), mirror: false });
+    const tls = this.tlsFor(host);
+    // Stricter than dockerd on one point: a CA placed in certs.d for a host is checked even
+    // when the host is insecure by default (loopback); plain HTTP stays the fallback.
+    out.push({ url: `https://${host}`, host, insecure: insecure && !tls.ca?.length, tls, mirror: false });
     if (insecure) out.push({ url: `http://${host}`, host, insecure, tls: {}, mirror: false });
     return out;
   }

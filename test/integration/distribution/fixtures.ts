@@ -47,7 +47,10 @@ export async function startRegistry(netns: string, o: { htpasswd?: { user: strin
   const port = await freePort();
   let auth = '';
   if (o.htpasswd) {
-    const line = execFileSync('htpasswd', ['-nbB', o.htpasswd.user, o.htpasswd.password], { encoding: 'utf8' }).trim();
+    // bcrypt, the only hash the registry's htpasswd accepts (bcryptjs: no apache2-utils needed)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const bcrypt = require('bcryptjs') as { hashSync(p: string, rounds: number): string };
+    const line = `${o.htpasswd.user}:${bcrypt.hashSync(o.htpasswd.password, 5)}`;
     fs.writeFileSync(path.join(dir, 'htpasswd'), line + '\n');
     auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${path.join(dir, 'htpasswd')}\n`;
   }

@@ -5,5 +5,7 @@ import { images } from './ls';
 import { rmi } from './rm';
 import { tag } from './tag';
 import { importCmd } from './import';
+import { pull, push } from './pull';
+import { login, logout } from './login';
 
-export const imageCommands: CommandDef[] = [images, history, tag, rmi, importCmd, imageInspect];
+export const imageCommands: CommandDef[] = [images, history, tag, rmi, importCmd, imageInspect, pull, push, login, logout];
