@@ -100,6 +100,12 @@ export class ExecService {
     e.running = true;
     e.pid = handle.pid;
     this.containers.emit(c, `exec_start: ${(cfg.Cmd ?? []).join(' ')}`, { execID: id });
+    const exited = handle.wait().then((code) => {
+      e.exitCode = code;
+      e.running = false;
+      this.containers.emit(c, 'exec_die', { execID: id, exitCode: String(code) });
+      void fs.rm(execDir, { recursive: true, force: true }).catch(() => undefined);
+    });
     let outputDone: Promise<void> = Promise.resolve();
     if (attached && socket && handle.attach) {
       const sock = socket();
@@ -116,14 +122,11 @@ export class ExecService {
         sock.on('end', () => a.closeStdin());
       } else sock.resume();
       sock.on('error', () => a.close());
+      // The client reads the exit code (GET /exec/{id}/json) as soon as the stream ends:
+      // end it only once the code is recorded.
+      outputDone = Promise.all([outputDone, exited]).then(() => undefined);
       void outputDone.then(() => sock.end());
     }
-    void handle.wait().then(async (code) => {
-      e.exitCode = code;
-      e.running = false;
-      this.containers.emit(c, 'exec_die', { execID: id, exitCode: String(code) });
-      await fs.rm(execDir, { recursive: true, force: true }).catch(() => undefined);
-    });
     if (attached) await outputDone;
   }
 
