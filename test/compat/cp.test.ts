@@ -78,9 +78,9 @@ for (const i of [0, 1]) {
     await ok(cli(), ['cp', '-a', `${name}:/tmp/tree`, back]);
     const own = (l: string) => l.replace(/ 1000:1000 /, ' 0:0 ');
     assert.deepEqual(listing(back), listing(src).map(own));
-    // Into a container with a user, -a gives the files to that user.
+    // Into a container with a user, -a gives the files to that user (dockerd looks the name up on the host: www-data is 33 in both).
     const u = `cp-user-${kind}`;
-    await ok(cli(), ['run', '-d', ...N, '--name', u, '-u', '33:33', 'busybox', 'sleep', '600']);
+    await ok(cli(), ['run', '-d', ...N, '--name', u, '-u', 'www-data', 'busybox', 'sleep', '600']);
     await ok(cli(), ['cp', '-a', path.join(src, 'plain'), `${u}:/tmp/`]);
     await ok(cli(), ['cp', path.join(src, 'sub'), `${u}:/tmp/`]);
     assert.equal(await ok(cli(), ['exec', '-u', '0', u, 'stat', '-c', '%u:%g', '/tmp/plain', '/tmp/sub/deeper/owned']), '33:33\n1000:1000\n');
