@@ -1,3 +1,5 @@
+import { StatusError } from '../command';
+
 /**
  * Listing output the way docker's formatter package writes it: a default table through a
  * tabwriter (minwidth 10, padding 3, like `tabwriter.NewWriter(out, 10, 1, 3, ' ', 0)`),
@@ -12,10 +14,14 @@ export interface Column<Row> {
   value: (row: Row) => string;
 }
 
-/** The slice of the Go-template engine (src/cli/formatters/template) that listings use. */
+/** The slice of the Go-template engine (src/cli/formatters/template) that the CLI uses. */
 interface TemplateModule {
-  parseTemplate(src: string): { execute(data: unknown): string };
+  parseTemplate(src: string, opts?: { name?: string }): {
+    execute(data: unknown): string;
+    executePartial(data: unknown): { output: string; error: Error | null };
+  };
   formatTable(format: string, rows: unknown[], headers: Record<string, string>): string;
+  TemplateSyntaxError: new (...a: never[]) => Error;
 }
 
 function templates(): TemplateModule {
@@ -25,6 +31,39 @@ function templates(): TemplateModule {
   } catch (e) {
     throw new Error(`template formatting is not available in this build: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A --format template that failed: while parsing, or while executing (with the output
+ * written before the error, as Go writes as it goes). Commands word it as docker does.
+ */
+export class TemplateFailure extends Error {
+  constructor(readonly phase: 'parse' | 'exec', message: string, readonly partial = '') {
+    super(message);
+  }
+}
+
+function asFailure(e: unknown, phase?: 'parse' | 'exec'): unknown {
+  if (e instanceof TemplateFailure || !(e instanceof Error)) return e;
+  if (!/^template: /.test(e.message)) return e;
+  return new TemplateFailure(phase ?? (e instanceof templates().TemplateSyntaxError ? 'parse' : 'exec'), e.message);
+}
+
+/** Parse a template (TemplateFailure 'parse' on error); `execute` throws TemplateFailure 'exec'. */
+export function compileTemplate(format: string, name = ''): { execute(data: unknown): string } {
+  let t: ReturnType<TemplateModule['parseTemplate']>;
+  try {
+    t = templates().parseTemplate(format, { name });
+  } catch (e) {
+    throw asFailure(e, 'parse');
+  }
+  return {
+    execute(data: unknown): string {
+      const r = t.executePartial(data);
+      if (r.error) throw new TemplateFailure('exec', r.error.message, r.output);
+      return r.output;
+    },
+  };
 }
 
 /** Go text/tabwriter with docker's settings: cells end at `\t`; the last cell of a line is free. */
@@ -113,10 +152,15 @@ export function renderList<Row>(
   }
   const headers: Record<string, string> = { ...extraHeaders };
   for (const c of columns) headers[c.field] = c.header;
-  const t = templates();
   const f = format.trim();
-  if (f.startsWith('table')) return t.formatTable(format, rows.map(context), headers);
-  const tpl = t.parseTemplate(format);
+  if (f.startsWith('table')) {
+    try {
+      return templates().formatTable(format, rows.map(context), headers);
+    } catch (e) {
+      throw asFailure(e);
+    }
+  }
+  const tpl = compileTemplate(format);
   return rows.map((r) => tpl.execute(context(r)) + '\n').join('');
 }
 
@@ -128,8 +172,19 @@ function jsonView(ctx: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Execute one template against one value (inspect, version, info). */
-export function executeTemplate(format: string, data: unknown): string {
-  return templates().parseTemplate(format).execute(data);
+export function executeTemplate(format: string, data: unknown, name = ''): string {
+  return compileTemplate(format, name).execute(data);
+}
+
+/**
+ * A TemplateFailure as the StatusError a command ends with: docker words parse and
+ * execution errors differently per command (`failed to parse template: `, `template
+ * parsing error: `...), and some exit 64 on a parse error. Other errors pass through.
+ */
+export function templateError(e: unknown, words: { parse: string; exec: string; parseCode?: number }): unknown {
+  if (!(e instanceof TemplateFailure)) return e;
+  if (e.phase === 'parse') return new StatusError(words.parseCode ?? 1, `${words.parse}${e.message}`);
+  return new StatusError(1, `${words.exec}${e.message}`);
 }
 
 export function truncateId(id: string): string {

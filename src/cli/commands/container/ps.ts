@@ -1,5 +1,6 @@
 import { FORMAT_USAGE_TABLE, parseFilterFlags, stringList, type CommandDef } from '../../command';
 import { formatContainers } from '../../formatters/containers';
+import { templateError } from '../../formatters/table';
 
 export const ps: CommandDef = {
   path: 'container ls',
@@ -27,6 +28,12 @@ export const ps: CommandDef = {
     const list = await ctx.client().containerList({
       all: !!v.all, limit: limit > 0 ? limit : undefined, size, filters: parseFilterFlags(stringList(v.filter)),
     });
-    ctx.stdout.write(formatContainers(list, { format, quiet: !!v.quiet, trunc: !v['no-trunc'], size: !!v.size }));
+    let out: string;
+    try {
+      out = formatContainers(list, { format, quiet: !!v.quiet, trunc: !v['no-trunc'], size: !!v.size });
+    } catch (e) {
+      throw templateError(e, { parse: 'failed to parse template: ', exec: 'failed to execute template: ' });
+    }
+    ctx.stdout.write(out);
   },
 };

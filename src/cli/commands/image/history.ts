@@ -1,5 +1,6 @@
 import { FORMAT_USAGE_TABLE, type CommandDef } from '../../command';
 import { formatHistory } from '../../formatters/images';
+import { templateError } from '../../formatters/table';
 
 export const history: CommandDef = {
   path: 'image history',
@@ -16,6 +17,12 @@ export const history: CommandDef = {
   args: { min: 1, max: 1 },
   async run(ctx, v, [name]) {
     const items = await ctx.client().imageHistory(name);
-    ctx.stdout.write(formatHistory(items, { format: String(v.format ?? ''), quiet: !!v.quiet, trunc: !v['no-trunc'], human: v.human !== false }));
+    let out: string;
+    try {
+      out = formatHistory(items, { format: String(v.format ?? ''), quiet: !!v.quiet, trunc: !v['no-trunc'], human: v.human !== false });
+    } catch (e) {
+      throw templateError(e, { parse: 'template parsing error: ', exec: 'failed to execute template: ' });
+    }
+    ctx.stdout.write(out);
   },
 };

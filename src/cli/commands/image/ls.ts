@@ -1,5 +1,6 @@
 import { FORMAT_USAGE_TABLE, parseFilterFlags, stringList, type CommandDef } from '../../command';
 import { formatImages } from '../../formatters/images';
+import { templateError } from '../../formatters/table';
 
 export const images: CommandDef = {
   path: 'image ls',
@@ -22,6 +23,12 @@ export const images: CommandDef = {
     const list = await ctx.client().imageList({ all: !!v.all, digests: !!v.digests, filters });
     let format = String(v.format ?? '');
     if (!format && !v.quiet) format = ctx.config().imagesFormat ?? '';
-    ctx.stdout.write(formatImages(list, { format, quiet: !!v.quiet, trunc: !v['no-trunc'], digests: !!v.digests }));
+    let out: string;
+    try {
+      out = formatImages(list, { format, quiet: !!v.quiet, trunc: !v['no-trunc'], digests: !!v.digests });
+    } catch (e) {
+      throw templateError(e, { parse: 'template parsing error: ', exec: 'failed to execute template: ' });
+    }
+    ctx.stdout.write(out);
   },
 };

@@ -1,6 +1,6 @@
 import type { EventMessage, StreamedEvent } from '../../../client';
 import { FORMAT_USAGE_PLAIN, parseFilterFlags, stringList, type CommandDef } from '../../command';
-import { executeTemplate, formatKind } from '../../formatters/table';
+import { compileTemplate, formatKind, templateError } from '../../formatters/table';
 import { getTimestamp } from '../../formatters/units';
 
 /** Go's `2006-01-02T15:04:05.000000000Z07:00` in UTC, from nanoseconds since the epoch. */
@@ -40,6 +40,14 @@ export const events: CommandDef = {
     const since = String(v.since ?? '');
     const until = String(v.until ?? '');
     const format = String(v.format ?? '');
+    let tpl: { execute(data: unknown): string } | undefined;
+    if (format && formatKind(format) !== 'json') {
+      try {
+        tpl = compileTemplate(format);
+      } catch (e) {
+        throw templateError(e, { parse: 'Error parsing format: ', exec: '', parseCode: 64 });
+      }
+    }
     const stream = await ctx.client().events({
       since: since ? getTimestamp(since) : undefined, until: until ? getTimestamp(until) : undefined,
       filters: parseFilterFlags(stringList(v.filter)),
@@ -51,7 +59,7 @@ export const events: CommandDef = {
       for await (const m of stream.messages) {
         if (!format) ctx.stdout.write(formatEvent(m));
         else if (formatKind(format) === 'json') ctx.stdout.write(`${(m as StreamedEvent).raw ?? JSON.stringify(m)}\n`);
-        else ctx.stdout.write(`${executeTemplate(format, m)}\n`);
+        else ctx.stdout.write(`${tpl!.execute(m)}\n`);
       }
     } finally {
       process.off('SIGINT', stop);

@@ -1,6 +1,6 @@
 import { ApiError, ConnectionError, type SystemInfo } from '../../../client';
 import { FORMAT_USAGE_PLAIN, StatusError, type CommandDef } from '../../command';
-import { executeTemplate, formatKind, goJson } from '../../formatters/table';
+import { compileTemplate, formatKind, goJson, TemplateFailure, templateError } from '../../formatters/table';
 import { bytesSize } from '../../formatters/units';
 
 type Any = Record<string, unknown>;
@@ -81,6 +81,14 @@ export const info: CommandDef = {
   args: { min: 0, max: 0 },
   async run(ctx, v) {
     const format = String(v.format ?? '');
+    let tpl: { execute(data: unknown): string } | undefined;
+    if (format && formatKind(format) !== 'json') {
+      try {
+        tpl = compileTemplate(format);
+      } catch (e) {
+        throw templateError(e, { parse: 'template parsing error: ', exec: '', parseCode: 64 });
+      }
+    }
     let server: SystemInfo | undefined;
     let failure: unknown;
     try {
@@ -92,7 +100,16 @@ export const info: CommandDef = {
     if (format) {
       if (failure) throw failure;
       const data = { ...server, ClientInfo: clientInfo };
-      ctx.stdout.write(formatKind(format) === 'json' ? `${goJson(data)}\n` : `${executeTemplate(format, data)}\n`);
+      if (!tpl) {
+        ctx.stdout.write(`${goJson(data)}\n`);
+        return;
+      }
+      try {
+        ctx.stdout.write(`${tpl.execute(data)}\n`);
+      } catch (e) {
+        if (e instanceof TemplateFailure) ctx.stdout.write(`${e.partial}\n`);
+        throw templateError(e, { parse: '', exec: '' });
+      }
       return;
     }
     let out = `Client:\n Version:    ${clientInfo.Version}\n Context:    ${clientInfo.Context}\n Debug Mode: ${clientInfo.Debug}\n\nServer:\n`;

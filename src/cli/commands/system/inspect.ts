@@ -1,7 +1,8 @@
 import { ApiError, type EngineClient } from '../../../client';
 import { FORMAT_USAGE_PLAIN, StatusError, type CliContext, type CommandDef } from '../../command';
 import { UsageError } from '../../flags';
-import { renderInspect } from '../../formatters/inspect';
+import { inspectRenderer } from '../../formatters/inspect';
+import { TemplateFailure } from '../../formatters/table';
 
 type Kind = 'container' | 'image';
 const KINDS: Kind[] = ['container', 'image'];
@@ -12,6 +13,13 @@ async function fetchOne(client: EngineClient, kind: Kind, name: string, size: bo
 
 /** Inspect each name (trying each kind in docker's order when `kinds` has several). */
 export async function inspectObjects(ctx: CliContext, names: string[], kinds: Kind[], format: string, size: boolean): Promise<number> {
+  let renderer;
+  try {
+    renderer = inspectRenderer(format);
+  } catch (e) {
+    if (e instanceof TemplateFailure) throw new StatusError(64, `template parsing error: ${e.message}`);
+    throw e;
+  }
   const client = ctx.client();
   const found: unknown[] = [];
   const errors: string[] = [];
@@ -36,9 +44,11 @@ export async function inspectObjects(ctx: CliContext, names: string[], kinds: Ki
   }
   let out: string;
   try {
-    out = renderInspect(found, format);
+    out = renderer.render(found);
   } catch (e) {
-    throw new StatusError(1, `template parsing error: ${(e as Error).message}`);
+    if (!(e instanceof TemplateFailure)) throw e;
+    ctx.stdout.write(e.partial);
+    throw new StatusError(1, `template parsing error: ${e.message}`);
   }
   ctx.stdout.write(out);
   if (errors.length) {

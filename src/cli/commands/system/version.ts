@@ -1,6 +1,6 @@
 import { ApiError, CLIENT_API_VERSION, ConnectionError, type VersionInfo } from '../../../client';
 import { FORMAT_USAGE_PLAIN, StatusError, type CommandDef } from '../../command';
-import { executeTemplate, formatKind, goJson } from '../../formatters/table';
+import { compileTemplate, formatKind, goJson, TemplateFailure, templateError } from '../../formatters/table';
 
 const BERTH_VERSION = '0.1.0';
 
@@ -82,6 +82,15 @@ export const version: CommandDef = {
   flags: [{ name: 'format', short: 'f', kind: 'string', usage: FORMAT_USAGE_PLAIN }],
   args: { min: 0, max: 0 },
   async run(ctx, v) {
+    const format = String(v.format ?? '');
+    let tpl: { execute(data: unknown): string } | undefined;
+    if (format && formatKind(format) !== 'json') {
+      try {
+        tpl = compileTemplate(format, 'version');
+      } catch (e) {
+        throw templateError(e, { parse: 'template parsing error: ', exec: '', parseCode: 64 });
+      }
+    }
     const client = ctx.client();
     const clientVersion: ClientVersion = {
       Version: BERTH_VERSION, ApiVersion: CLIENT_API_VERSION, DefaultAPIVersion: CLIENT_API_VERSION,
@@ -99,12 +108,16 @@ export const version: CommandDef = {
     } catch (e) {
       failure = e;
     }
-    const format = String(v.format ?? '');
     if (format) {
       if (formatKind(format) === 'json') {
         ctx.stdout.write(`${goJson({ Client: clientVersion, Server: server ?? null })}\n`);
       } else {
-        ctx.stdout.write(`${executeTemplate(format, { Client: goNames(clientVersion), Server: server ? goNames(server) : null })}\n`);
+        try {
+          ctx.stdout.write(`${tpl!.execute({ Client: goNames(clientVersion), Server: server ? goNames(server) : null })}\n`);
+        } catch (e) {
+          if (e instanceof TemplateFailure) ctx.stdout.write(`${e.partial}\n`);
+          throw templateError(e, { parse: '', exec: '' });
+        }
       }
     } else {
       ctx.stdout.write(renderVersion(clientVersion, server));
