@@ -1,8 +1,9 @@
 import type { Readable } from 'node:stream';
-import { notImplemented } from '../errdefs';
 import { decodeAuthHeader, type AuthConfig } from './auth';
 import { pullImage } from './pull';
 import { pushImage } from './push';
+import { saveImages } from '../images/archive';
+import { loadImages } from '../images/archive-load';
 import type { DistributionService } from './service';
 
 /** Adapts DistributionService to the routes' narrow interface (src/server/router/distribution). */
@@ -18,12 +19,12 @@ export function distributionBackend(svc: DistributionService, more: {
     },
     login: (body: Record<string, unknown>) => svc.login(body as AuthConfig),
     save: (names: string[]) => {
-      if (!more.save) throw notImplemented('GET /images/get is not implemented yet in berth');
-      return more.save(names);
+      if (more.save) return more.save(names);
+      return saveImages(svc.images, names, (diffId) => svc.meta.blobsForDiff(diffId).map((b) => b.digest));
     },
     load: (src: Readable, quiet: boolean, out: (l: object) => void) => {
-      if (!more.load) throw notImplemented('POST /images/load is not implemented yet in berth');
-      return more.load(src, quiet, out);
+      if (more.load) return more.load(src, quiet, out);
+      return loadImages(svc.images, src, out);
     },
   };
 }

@@ -9,7 +9,6 @@ import type { Router } from './router';
 export const UNIMPLEMENTED: [string, string][] = [
   ['GET', '/containers/{name}/attach/ws'],
   ['POST', '/build/cancel'], ['POST', '/session'],
-  ['GET', '/images/{name:.*}/get'], ['GET', '/images/get'], ['POST', '/images/load'],
   ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'],
   ['PUT', '/volumes/{name}'],
   ['GET', '/plugins'], ['GET', '/plugins/privileges'], ['POST', '/plugins/pull'], ['DELETE', '/plugins/{name:.*}'],
