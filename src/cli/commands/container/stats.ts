@@ -108,6 +108,20 @@ export const stats: CommandDef = {
       return 0;
     }
     const tty = !!ctx.stdout.isTTY;
+    if (!names.length) {
+      // Like docker: without names, containers that start later join the table, and (without -a) leave it when they die.
+      const ev = await client.events({ filters: { type: ['container'] } });
+      ac.signal.addEventListener('abort', ev.close, { once: true });
+      void (async () => {
+        try {
+          for await (const e of ev.messages) {
+            const id = e.Actor?.ID ?? '';
+            if (e.Action === 'start' && !list.includes(id)) { list.push(id); followers.push(follow(client, id, rows, true, ac.signal)); }
+            if ((e.Action === 'die' && !v.all) || e.Action === 'destroy') { list = list.filter((x) => x !== id); rows.delete(id); }
+          }
+        } catch { /* daemon went away: the table keeps its last rows */ }
+      })();
+    }
     const stop = () => ac.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
