@@ -1,0 +1,121 @@
+/**
+ * Builder behaviour that needs berthd itself (BuildKit-era syntax the classic builder of
+ * dockerd 20.10 does not have, and state across a daemon restart), driven over the API
+ * with `berth build` and raw HTTP: heredocs in RUN and COPY, RUN --mount=type=cache|bind|
+ * tmpfs, the step cache kept over a restart, tolerant query parsing, remote contexts from
+ * a loopback URL, and `system df` / POST /build/prune.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { type Cli, TestDaemon, importBusybox, makeCli, request, target } from '../harness';
+
+const skip = target() === 'docker' && 'berthd only: heredocs, RUN --mount and the restart check are berth behaviour';
+
+function ctxDir(files: Record<string, string>): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-bi-'));
+  for (const [n, t] of Object.entries(files)) fs.writeFileSync(path.join(dir, n), t);
+  return dir;
+}
+
+function postTar(socket: string, query: string, body?: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath: socket, method: 'POST', path: `/v1.41/build?${query}`, headers: { 'Content-Type': 'application/x-tar' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('builder (berthd)', { skip, timeout: 10 * 60_000 }, () => {
+  let daemon: TestDaemon;
+  let berth: Cli;
+  let docker: Cli;
+  before(async () => {
+    daemon = await TestDaemon.start({ name: 'build-int' });
+    docker = makeCli('docker', daemon.socket);
+    berth = makeCli('berth', daemon.socket);
+    await importBusybox(docker);
+  });
+  after(async () => { await daemon?.stop(); });
+
+  test('heredocs in RUN and COPY; RUN --mount=type=cache, bind and tmpfs', async () => {
+    const dir = ctxDir({
+      'ctx.txt': 'from the context\n',
+      Dockerfile: [
+        'FROM busybox', 'ARG NAME=world',
+        'RUN <<EOF', 'echo "hello $NAME" > /hello.txt', 'echo second >> /hello.txt', 'EOF',
+        'RUN cat <<EOT > /cat.txt', 'cat $NAME', 'EOT',
+        'COPY <<EOF /etc/app.ini', 'name=${NAME}', 'EOF',
+        'COPY <<-"RAW" /raw.txt', '\tkeep $NAME', '\tRAW',
+        'RUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /count',
+        'RUN --mount=type=bind,target=/ctx cp /ctx/ctx.txt /bound.txt',
+        'RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && ls /scratch > /tmpfs.txt', '',
+      ].join('\n'),
+    });
+    try {
+      const r = await berth(['build', '-t', 'bt-heredoc', dir], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const out = await docker(['run', '--rm', '--network', 'none', 'bt-heredoc', 'sh', '-c', 'cat /hello.txt /cat.txt /etc/app.ini /raw.txt /count /bound.txt /tmpfs.txt; ls /scratch | wc -l']);
+      assert.equal(out.stdout, 'hello world\nsecond\ncat world\nname=world\nkeep $NAME\n1\nfrom the context\nx\n0\n');
+      // the cache mount outlives the step: a rebuild without cache sees the first run's line
+      const again = await berth(['build', '--no-cache', '-t', 'bt-heredoc', dir], { timeoutMs: 60_000 });
+      assert.equal(again.code, 0, again.stderr);
+      const count = await docker(['run', '--rm', '--network', 'none', 'bt-heredoc', 'cat', '/count']);
+      assert.equal(count.stdout, '2\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await docker(['rmi', '-f', 'bt-heredoc']);
+    }
+  });
+
+  test('the step cache survives a daemon restart', async () => {
+    const dir = ctxDir({ 'a.txt': 'a\n', Dockerfile: 'FROM busybox\nENV X=1\nRUN echo x > /x\nCOPY a.txt /\nWORKDIR /w\nCMD ["true"]\n' });
+    try {
+      const first = await docker(['build', '-t', 'bt-restart', dir], { timeoutMs: 60_000 });
+      assert.equal(first.code, 0, first.stderr);
+      await daemon.restart();
+      const again = await docker(['build', '-t', 'bt-restart', dir], { timeoutMs: 60_000 });
+      assert.equal(again.code, 0, again.stderr);
+      assert.equal((again.stdout.match(/ ---> Using cache/g) ?? []).length, 5, again.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await docker(['rmi', '-f', 'bt-restart']);
+    }
+  });
+
+  test('tolerant query parsing, remote context from a loopback URL, build cache in system df and /build/prune', async () => {
+    const dir = ctxDir({ Dockerfile: 'FROM busybox\nLABEL remote=yes\n' });
+    const tarball = execFileSync('tar', ['-C', dir, '-cf', '-', 'Dockerfile']);
+    fs.writeFileSync(path.join(dir, 'ctx.tar'), tarball);
+    // the server runs in the daemon's network namespace, where berthd's loopback is
+    const serve = `require('http').createServer((q,s)=>{s.writeHead(200,{'Content-Type':'application/x-tar'});s.end(require('fs').readFileSync(${JSON.stringify(path.join(dir, 'ctx.tar'))}))}).listen(18080,'127.0.0.1',()=>console.log('up'))`;
+    const server = spawn('nsenter', [`--net=/run/netns/${daemon.netns}`, process.execPath, '-e', serve], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((r) => server.stdout!.once('data', () => r()));
+    try {
+      const out = await postTar(daemon.socket, 'cachefrom=%5B%5D&buildargs=&labels=%7B%7D&t=bt-q', tarball);
+      assert.match(out, /"aux":\{"ID":"sha256:[0-9a-f]{64}"\}/);
+      assert.match(out, /Successfully tagged bt-q:latest/);
+      const remote = await postTar(daemon.socket, `remote=${encodeURIComponent('http://127.0.0.1:18080/ctx.tar')}&t=bt-remote`);
+      assert.match(remote, /Successfully tagged bt-remote:latest/, remote);
+      const insp = await request(daemon.socket, 'GET', '/images/bt-remote/json');
+      assert.equal(insp.json.Config.Labels.remote, 'yes');
+      const df = await request(daemon.socket, 'GET', '/system/df');
+      assert.equal(df.status, 200);
+      const prune = await request(daemon.socket, 'POST', '/build/prune');
+      assert.equal(prune.status, 200);
+      assert.equal(typeof prune.json.SpaceReclaimed, 'number');
+    } finally {
+      server.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+      await docker(['rmi', '-f', 'bt-q', 'bt-remote']);
+    }
+  });
+});
