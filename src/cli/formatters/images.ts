@@ -1,7 +1,7 @@
 /** `docker images` and `docker history` rows, as docker/cli's image and history contexts. */
 import type { HistoryItem, ImageSummary } from '../../client';
 import { ellipsis, renderList, truncateId, type Column } from './table';
-import { humanDuration, humanSizeWithPrecision } from './units';
+import { humanDuration, humanSize, humanSizeWithPrecision } from './units';
 import { goTimeString } from './containers';
 
 interface ImageRow { image: ImageSummary; repo: string; tag: string; digest: string }
@@ -61,7 +61,7 @@ function imageContext(r: ImageRow, trunc: boolean, now: number): Record<string, 
     CreatedSince: `${humanDuration(now - i.Created * 1000)} ago`,
     CreatedAt: goTimeString(i.Created),
     Size: humanSizeWithPrecision(i.Size, 3),
-    VirtualSize: humanSizeWithPrecision(i.VirtualSize ?? i.Size, 3),
+    VirtualSize: humanSize(i.VirtualSize ?? i.Size),
     SharedSize: i.SharedSize < 0 ? 'N/A' : humanSizeWithPrecision(i.SharedSize, 3),
     UniqueSize: i.SharedSize < 0 ? 'N/A' : humanSizeWithPrecision(i.Size - i.SharedSize, 3),
     Containers: i.Containers < 0 ? 'N/A' : String(i.Containers),

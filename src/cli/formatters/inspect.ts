@@ -21,10 +21,12 @@ export interface InspectRenderer {
  */
 export function inspectRenderer(format: string): InspectRenderer {
   if (!format) return { render: indentJson };
-  if (formatKind(format) === 'json') return { render: (values) => values.map((v) => `${JSON.stringify(v)}\n`).join('') };
+  // `-f json` is the whole array on one line
+  if (formatKind(format) === 'json') return { render: (values) => `${JSON.stringify(values)}\n` };
   const tpl = compileTemplate(format);
   return {
     render(values) {
+      if (!values.length) return '\n';
       let out = '';
       for (const v of values) {
         try {

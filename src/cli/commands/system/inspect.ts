@@ -1,14 +1,21 @@
 import { ApiError, type EngineClient } from '../../../client';
 import { FORMAT_USAGE_PLAIN, StatusError, type CliContext, type CommandDef } from '../../command';
-import { UsageError } from '../../flags';
 import { inspectRenderer } from '../../formatters/inspect';
 import { TemplateFailure } from '../../formatters/table';
 
-type Kind = 'container' | 'image';
-const KINDS: Kind[] = ['container', 'image'];
+type Kind = 'container' | 'image' | 'network' | 'volume';
+/** The kinds a bare `inspect` tries, in docker's order (as far as berthd has them). */
+const KINDS: Kind[] = ['container', 'image', 'network', 'volume'];
+const DOCKER_KINDS = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
 
 async function fetchOne(client: EngineClient, kind: Kind, name: string, size: boolean): Promise<unknown> {
-  return kind === 'container' ? client.containerInspect(name, { size }) : client.imageInspect(name);
+  const enc = encodeURIComponent(name);
+  switch (kind) {
+    case 'container': return client.containerInspect(name, { size });
+    case 'image': return client.imageInspect(name);
+    case 'network': return client.transport.json({ method: 'GET', path: `/networks/${enc}` });
+    case 'volume': return client.transport.json({ method: 'GET', path: `/volumes/${enc}` });
+  }
 }
 
 /** Inspect each name (trying each kind in docker's order when `kinds` has several). */
@@ -73,8 +80,9 @@ export const inspect: CommandDef = {
   async run(ctx, v, names) {
     const type = String(v.type ?? '');
     if (type && !KINDS.includes(type as Kind)) {
-      const known = ['config', 'container', 'image', 'network', 'node', 'plugin', 'secret', 'service', 'task', 'volume'];
-      if (!known.includes(type)) throw new UsageError(`"${type}" is not a valid value for --type`);
+      if (!DOCKER_KINDS.includes(type)) {
+        throw new StatusError(1, `unknown type: ${JSON.stringify(type)}: must be one of ${DOCKER_KINDS.map((k) => JSON.stringify(k)).join(', ')}`);
+      }
       throw new StatusError(1, `berth: inspecting ${type} objects is not implemented yet`);
     }
     return inspectObjects(ctx, names, type ? [type as Kind] : KINDS, String(v.format ?? ''), !!v.size);
