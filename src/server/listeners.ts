@@ -141,7 +141,7 @@ async function listenTcp(api: HttpServer, addr: ListenAddress & { kind: 'tcp' },
   }
   // allowHalfOpen as the API's http.Server has it: docker's hijack half-closes (TLS close_notify)
   // once stdin is done and still reads the container's output.
-  const server = tls.createServer({ ...serverTlsOptions(s), allowHalfOpen: true }, (socket) => {
+  const server = tls.createServer({ ...serverTlsOptions(s), allowHalfOpen: true, noDelay: true }, (socket) => {
     // Hand the authenticated connection to the API server as if it had accepted it.
     api.emit('connection', socket);
   });

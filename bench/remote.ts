@@ -1,0 +1,83 @@
+/**
+ * The cost of remote access: the real docker CLI against one berthd over its unix socket
+ * and over TCP with mutual TLS (certificates made by openssl, as in the tests), in the same
+ * run. Both clients run through `nsenter --net` into the daemon's netns, so the only
+ * difference is the transport. Runs alternate unix/TLS; medians are compared.
+ *   node dist/bench/remote.js        (BENCH_RUNS, default 21)
+ * Prints a markdown table (also written to the file named by BENCH_OUT).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TestDaemon, importBusybox, makeCli, type CliResult } from '../test/integration/harness';
+import { DOCKER_ARGV, configDir, inNetns, makeCerts } from '../test/integration/remote/fixtures';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 21);
+const PORT = 2376;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function timed(fn: () => Promise<CliResult>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const r = await fn();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.stderr}`);
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-bench-remote-'));
+  const certs = makeCerts(path.join(root, 'certs'));
+  const d = await TestDaemon.start({
+    name: 'bench-remote',
+    extraArgs: ['-H', `tcp://127.0.0.1:${PORT}`, '--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', certs.serverKey],
+  });
+  try {
+    await importBusybox(makeCli('docker', d.socket));
+    const cfg = configDir(root, 'docker');
+    const envs = {
+      unix: { DOCKER_HOST: d.host, DOCKER_CONFIG: cfg },
+      tls: { DOCKER_HOST: `tcp://127.0.0.1:${PORT}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.clientDir, DOCKER_CONFIG: cfg },
+    };
+    const cases: [string, string[]][] = [
+      ['`docker ps`', ['ps']],
+      ['`docker run --rm --network none busybox true`', ['run', '--rm', '--network', 'none', 'busybox', 'true']],
+    ];
+    const rows: string[] = [];
+    for (const [label, args] of cases) {
+      const t = { unix: [] as number[], tls: [] as number[] };
+      for (const side of ['unix', 'tls'] as const) await timed(() => inNetns(d.netns, [...DOCKER_ARGV, ...args], envs[side])); // warm-up
+      for (let i = 0; i < RUNS; i++) {
+        for (const side of (i % 2 ? ['tls', 'unix'] : ['unix', 'tls']) as ('unix' | 'tls')[]) {
+          t[side].push(await timed(() => inNetns(d.netns, [...DOCKER_ARGV, ...args], envs[side])));
+        }
+      }
+      const u = median(t.unix);
+      const s = median(t.tls);
+      const ratio = s / u;
+      rows.push(`| ${label} | ${u.toFixed(1)} ms | ${s.toFixed(1)} ms | ${ratio.toFixed(2)}x | <= 1.2x | ${ratio <= 1.2 ? 'met' : 'NOT met'} |`);
+    }
+    const table = [
+      `Remote access (${RUNS} runs each, alternating, medians; docker CLI ${DOCKER_ARGV[0]}; TLS 1.3, P-256 keys, client certificates verified):`,
+      '',
+      '| command | unix socket | TCP + mutual TLS | TLS / unix | goal | |',
+      '| --- | --- | --- | --- | --- | --- |',
+      ...rows,
+      '',
+    ].join('\n');
+    process.stdout.write(`${table}\n`);
+    if (process.env.BENCH_OUT) fs.writeFileSync(process.env.BENCH_OUT, `${table}\n`);
+  } finally {
+    await d.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});
