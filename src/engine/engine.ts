@@ -189,10 +189,13 @@ export class Engine {
     registerDistributionRoutes(this.router, dist);
     registerImageRoutes(this.router, this.images, this.events, pullHandler(dist));
     registerNetworkRoutes(this.router, this.networks as never);
-    registerDfRoutes(this.router, dfBackend({
+    const builder = new BuilderService({
+      images: this.images, containers: this.containers, cache: new BuildCache(this.db), tmpDir: path.join(this.config.dataRoot, 'builder', 'tmp'), log: this.log,
+    });
+    registerDfRoutes(this.router, { ...dfBackend({
       images: this.images, volumes: this.volumes, containers: () => this.containers.store.all(), apiVersion: API_VERSION,
       listContainers: () => cb.list({ all: true, size: true, filters: new Map() }),
-    }));
+    }), buildCache: () => builder.records() as unknown as Record<string, unknown>[] });
     registerArchiveRoutes(this.router, new ContainerArchive({
       get: (ref) => this.containers.get(ref),
       rootfs: (id) => this.images.mountContainerLayer(id),
@@ -205,9 +208,7 @@ export class Engine {
       remove: (name, o) => this.volumes.remove(name, o),
       prune: (f) => this.volumes.prune(f),
     });
-    registerBuildRoutes(this.router, new BuilderService({
-      images: this.images, containers: this.containers, cache: new BuildCache(this.db), tmpDir: path.join(this.config.dataRoot, 'builder', 'tmp'), log: this.log,
-    }));
+    registerBuildRoutes(this.router, builder);
     registerEmptyLookups(this.router);
     registerUnimplemented(this.router);
   }
