@@ -10,7 +10,7 @@ export const rename: CommandDef = {
   args: { min: 2, max: 2 },
   async run(ctx, _v, [oldName, newName]) {
     const n = newName.trim().replace(/^\/+/, '');
-    if (!oldName.trim() || !n) throw new StatusError(1, 'Error: neither old nor new names may be empty');
+    if (!oldName.trim() || !n) throw new StatusError(1, 'Error: Neither old nor new names may be empty');
     try {
       await ctx.client().containerRename(oldName.trim(), n);
     } catch (e) {

@@ -16,7 +16,7 @@ export const rm: CommandDef = {
   async run(ctx, v, names) {
     return eachContainer(ctx, names, async (n) => {
       const name = n.replace(/^\/+/, '');
-      if (!name) throw new Error('Container name cannot be empty');
+      if (!name) throw new Error('container name cannot be empty');
       try {
         await ctx.client().containerRemove(name, { force: !!v.force, volumes: !!v.volumes, link: !!v.link });
       } catch (e) {
