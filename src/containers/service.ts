@@ -229,6 +229,8 @@ export class ContainerService {
     if (c.state.Restarting) throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
     if (sig === 9 || (c.config.StopSignal ? parseSignal(c.config.StopSignal) === sig : sig === 15)) c.hasBeenManuallyStopped = true;
     await this.runtime.kill(c.id, sig);
+    // A frozen process never dies: thaw a paused container after SIGKILL, as dockerd does.
+    if (sig === 9 && c.state.Paused) await this.runtime.resume(c.id).catch(() => undefined);
     this.emit(c, 'kill', { signal: String(sig) });
     if (sig === 9) await this.waitStopped(c, 10_000);
   }
@@ -335,6 +337,7 @@ export class ContainerService {
         throw conflict(`cannot remove container "${c.name}": container is ${statusOf(c.state)}: stop the container before removing or force remove`);
       }
       await this.runtime.kill(c.id, 9).catch(() => undefined);
+      if (c.state.Paused) await this.runtime.resume(c.id).catch(() => undefined);
       await this.waitStopped(c, 10_000);
     }
     await this.locks.run(c.id, async () => {
