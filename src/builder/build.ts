@@ -17,7 +17,7 @@ export interface Stage { name: string; from: RawInstruction; instructions: RawIn
 
 export interface BuildResult { imageId: string }
 
-export interface StreamOut { stream(s: string): void; aux(o: object): void }
+export interface StreamOut { stream(s: string): void; aux(o: object): void; progress?(o: object): void }
 
 function splitStages(all: RawInstruction[]): { meta: RawInstruction[]; stages: Stage[] } {
   const meta: RawInstruction[] = [];
@@ -94,7 +94,7 @@ export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamO
   try {
     for (const stage of built) {
       print(stage.from);
-      st = await fromStage(b, stage);
+      st = await fromStage(b, stage, w);
       stepDone(deps0(b), st);
       for (const ins of stage.instructions) {
         print(ins);
@@ -143,7 +143,7 @@ async function step1(b: BuildRun, st: StageState, ins: RawInstruction): Promise<
   else b.pendingContainers.length = 0;
 }
 
-async function fromStage(b: BuildRun, stage: Stage): Promise<StageState> {
+async function fromStage(b: BuildRun, stage: Stage, w: StreamOut): Promise<StageState> {
   const words = parseWords(stage.from.args);
   const baseName = b.lex.word(words[0], metaEnv(b));
   if (!baseName) throw invalidParameter(`base name (${words[0]}) should not be blank`);
@@ -155,12 +155,13 @@ async function fromStage(b: BuildRun, stage: Stage): Promise<StageState> {
   } else if (baseName.toLowerCase() === 'scratch') {
     st = newStage(stage.name, stage.index, '', null);
   } else {
-    let img;
-    try { img = b.deps.images.get(baseName); } catch (e) {
-      if (e instanceof BerthError && e.kind === 'NotFound') {
-        throw notFound(`pull access denied for ${familiarString(parseRepoTag(baseName)).replace(/:latest$/, '')}, repository does not exist or may require 'docker login': berth cannot pull images yet and ${baseName} is not in the local store`);
-      }
-      throw e;
+    const local = () => { try { return b.deps.images.get(baseName); } catch (e) { if (e instanceof BerthError && e.kind === 'NotFound') return undefined; throw e; } };
+    let img = b.opts.pull ? undefined : local();
+    if (!img) {
+      if (!b.deps.pull) throw notFound(`No such image: ${familiarString(parseRepoTag(baseName))}`);
+      await b.deps.pull(baseName, (line) => { if (!b.opts.quiet) w.progress?.(line); });
+      img = local();
+      if (!img) throw notFound(`No such image: ${familiarString(parseRepoTag(baseName))}`);
     }
     void platformFlag;
     st = newStage(stage.name, stage.index, img.id, b.deps.images.config(img.id));

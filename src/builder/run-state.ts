@@ -13,6 +13,8 @@ export interface BuilderDeps {
   /** private scratch space for contexts and staging roots */
   tmpDir: string;
   log: Logger;
+  /** Pulls an image by reference, writing Docker's progress lines (absent: FROM needs local images). */
+  pull?: (ref: string, out: (line: object) => void) => Promise<unknown>;
 }
 
 /** POST /build's options, parsed. */

@@ -13,7 +13,7 @@ import { type Ctx, type Router, boolParam, filtersParam, intParam } from '../../
  * Query parsing is tolerant as dockerd's: empty or `[]`/`{}` JSON values mean "none".
  */
 export interface BuildBackend {
-  build(req: BuildRequest, w: { stream(s: string): void; aux(o: object): void }): Promise<string>;
+  build(req: BuildRequest, w: { stream(s: string): void; aux(o: object): void; progress(o: object): void }): Promise<string>;
   parseTags(tags: string[]): unknown;
   prune(filters: Map<string, string[]>): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>;
   records(): BuildCacheRecord[];
@@ -69,7 +69,7 @@ async function postBuild(ctx: Ctx, backend: BuildBackend): Promise<void> {
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   const line = (o: object) => { if (!ctx.res.destroyed) ctx.res.write(`${JSON.stringify(o)}\r\n`); };
   try {
-    await backend.build({ ...req, body: req.remote ? undefined : ctx.req }, { stream: (s) => line({ stream: s }), aux: (o) => line({ aux: o }) });
+    await backend.build({ ...req, body: req.remote ? undefined : ctx.req }, { stream: (s) => line({ stream: s }), aux: (o) => line({ aux: o }), progress: (o) => line(o) });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     line({ errorDetail: { ...(codeOf(message)), message }, error: message });
