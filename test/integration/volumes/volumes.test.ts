@@ -143,10 +143,15 @@ test('volumes survive a daemon restart; prune removes only anonymous ones unless
   await ok(docker, ['rm', 'anon-owner']);
   await d.restart();
   assert.equal((await ok(docker, ['run', '--rm', ...N, '-v', 'durable:/d', 'busybox', 'cat', '/d/f'])).trim(), 'kept');
+  // Since API 1.42 prune spares named volumes unless --all (Debian's dockerd 20.10 speaks 1.41).
+  const v = String(JSON.parse(await ok(docker, ['version', '-f', '{{json .Server.APIVersion}}']))).split('.').map(Number);
+  const modern = v[0] > 1 || v[1] >= 42;
   const pruned = await ok(docker, ['volume', 'prune', '-f']);
-  assert.match(pruned, /Deleted Volumes:\n[0-9a-f]{64}\n/);
-  assert.ok((await ok(docker, ['volume', 'ls', '-q'])).split('\n').includes('durable'));
-  await ok(berth, ['volume', 'prune', '-af']);
+  assert.match(pruned, /Deleted Volumes:\n([0-9a-f]{64}\n|durable\n)+/);
+  if (modern) {
+    assert.ok((await ok(docker, ['volume', 'ls', '-q'])).split('\n').includes('durable'));
+    await ok(berth, ['volume', 'prune', '-af']);
+  }
   assert.ok(!(await ok(docker, ['volume', 'ls', '-q'])).split('\n').includes('durable'));
   const gone = await docker(['volume', 'inspect', 'durable']);
   assert.match(gone.stderr, /get durable: no such volume/);
