@@ -1,7 +1,7 @@
 /**
  * The cost of remote access: the real docker CLI against one berthd over its unix socket
  * and over TCP with mutual TLS (certificates made by openssl, as in the tests), in the same
- * run. Both clients run through `nsenter --net` into the daemon's netns, so the only
+ * run (and, for reference, a dockerd the same way). Both clients run through `nsenter --net` into the daemon's netns, so the only
  * difference is the transport. Runs alternate unix/TLS; medians are compared.
  *   node dist/bench/remote.js        (BENCH_RUNS, default 21)
  * Prints a markdown table (also written to the file named by BENCH_OUT).
@@ -9,8 +9,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TestDaemon, importBusybox, makeCli, type CliResult } from '../test/integration/harness';
-import { DOCKER_ARGV, configDir, inNetns, makeCerts } from '../test/integration/remote/fixtures';
+import { TestDaemon, importBusybox, makeCli, type CliResult, type Target } from '../test/integration/harness';
+import { DOCKER_ARGV, configDir, inNetns, makeCerts, type Certs } from '../test/integration/remote/fixtures';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 21);
 const PORT = 2376;
@@ -29,11 +29,10 @@ async function timed(fn: () => Promise<CliResult>): Promise<number> {
   return ms;
 }
 
-async function main(): Promise<void> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-bench-remote-'));
-  const certs = makeCerts(path.join(root, 'certs'));
+async function measure(daemon: Target, root: string, certs: Certs): Promise<string[]> {
   const d = await TestDaemon.start({
-    name: 'bench-remote',
+    name: `bench-remote-${daemon}`,
+    target: daemon,
     extraArgs: ['-H', `tcp://127.0.0.1:${PORT}`, '--tlsverify', '--tlscacert', certs.ca, '--tlscert', certs.serverCert, '--tlskey', certs.serverKey],
   });
   try {
@@ -48,6 +47,7 @@ async function main(): Promise<void> {
       ['`docker run --rm --network none busybox true`', ['run', '--rm', '--network', 'none', 'busybox', 'true']],
     ];
     const rows: string[] = [];
+    const who = daemon === 'berth' ? 'berthd' : 'dockerd 20.10 (reference)';
     for (const [label, args] of cases) {
       const t = { unix: [] as number[], tls: [] as number[] };
       for (const side of ['unix', 'tls'] as const) await timed(() => inNetns(d.netns, [...DOCKER_ARGV, ...args], envs[side])); // warm-up
@@ -59,20 +59,32 @@ async function main(): Promise<void> {
       const u = median(t.unix);
       const s = median(t.tls);
       const ratio = s / u;
-      rows.push(`| ${label} | ${u.toFixed(1)} ms | ${s.toFixed(1)} ms | ${ratio.toFixed(2)}x | <= 1.2x | ${ratio <= 1.2 ? 'met' : 'NOT met'} |`);
+      rows.push(`| ${who} | ${label} | ${u.toFixed(1)} ms | ${s.toFixed(1)} ms | ${ratio.toFixed(2)}x | <= 1.2x | ${ratio <= 1.2 ? 'met' : 'NOT met'} |`);
     }
+    return rows;
+  } finally {
+    await d.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-bench-remote-'));
+  const certs = makeCerts(path.join(root, 'certs'));
+  try {
+    const rows = await measure('berth', root, certs);
+    // The same measurement against dockerd shows what TLS costs the docker CLI by itself.
+    if (process.env.BENCH_DOCKERD !== '0' && fs.existsSync('/usr/sbin/dockerd')) rows.push(...(await measure('docker', root, certs)));
     const table = [
       `Remote access (${RUNS} runs each, alternating, medians; docker CLI ${DOCKER_ARGV[0]}; TLS 1.3, P-256 keys, client certificates verified):`,
       '',
-      '| command | unix socket | TCP + mutual TLS | TLS / unix | goal | |',
-      '| --- | --- | --- | --- | --- | --- |',
+      '| daemon | command | unix socket | TCP + mutual TLS | TLS / unix | goal | |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
       ...rows,
       '',
     ].join('\n');
     process.stdout.write(`${table}\n`);
     if (process.env.BENCH_OUT) fs.writeFileSync(process.env.BENCH_OUT, `${table}\n`);
   } finally {
-    await d.stop();
     fs.rmSync(root, { recursive: true, force: true });
   }
 }
