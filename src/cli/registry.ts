@@ -14,9 +14,8 @@ export const MANAGEMENT = ['container', 'image', 'system', 'network', 'volume', 
 
 /** Docker commands that exist but come in later issues: they say so and exit 1. */
 export const NOT_IMPLEMENTED = new Set([
-  'save', 'load',
-  'pull', 'push', 'login', 'logout', 'search',
-  'image pull', 'image push', 'image save', 'image load', 'image prune',
+  'search',
+  'image prune',
   'system prune',
   ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume', 'context', 'builder'].includes(m)),
 ]);

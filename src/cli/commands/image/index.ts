@@ -7,5 +7,6 @@ import { tag } from './tag';
 import { importCmd } from './import';
 import { pull, push } from './pull';
 import { login, logout } from './login';
+import { save, load } from './save';
 
-export const imageCommands: CommandDef[] = [images, history, tag, rmi, importCmd, imageInspect, pull, push, login, logout];
+export const imageCommands: CommandDef[] = [images, history, tag, rmi, importCmd, imageInspect, pull, push, login, logout, save, load];
