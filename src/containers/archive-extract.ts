@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import * as tar from 'tar-stream';
 import { invalidParameter, system } from '../errdefs';
-import { type ContainerFs, at, isCode, openDirAt, resolveIn } from './archive-fs';
+import { type ContainerFs, at, isCode, mountAt, openDirAt, resolveIn } from './archive-fs';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = fs.constants;
 const O_CLOEXEC = 0o2000000;
@@ -63,6 +63,24 @@ export class Extractor {
     const cached = this.dirs.get(rel);
     if (cached) return cached;
     const logical = path.posix.join(this.destLogical, rel);
+    if (rel !== '' && !mountAt(this.cfs, logical)) {
+      // Fast path: a plain directory right below a known one, opened (or made) relative to its fd.
+      const parent = this.dir(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel), create);
+      if (!parent) return undefined;
+      const name = path.posix.basename(rel);
+      try {
+        return this.remember(rel, { fd: openDirAt(parent.fd, name), rw: parent.rw });
+      } catch (e) {
+        if (isCode(e, 'ENOENT')) {
+          if (!create) return undefined;
+          if (!parent.rw) throw system(this.opts.readonlyMessage);
+          fs.mkdirSync(at(parent.fd, name), 0o755);
+          return this.remember(rel, { fd: openDirAt(parent.fd, name), rw: parent.rw });
+        }
+        if (!isCode(e, 'ENOTDIR', 'ELOOP')) throw e;
+        // A symlink (followed below, inside the container) or not a directory at all.
+      }
+    }
     let r = resolveIn(this.cfs, logical, true);
     if (r.name) {
       const st = r.lstat();
@@ -72,8 +90,11 @@ export class Extractor {
       r = resolveIn(this.cfs, logical, true);
       if (r.name) { r.close(); throw invalidParameter(`cannot extract into ${logical}: not a directory`); }
     }
+    return this.remember(rel, r.detach());
+  }
+
+  private remember(rel: string, d: Dir): Dir {
     if (this.dirs.size > 1000) this.forget('');
-    const d = r.detach();
     this.dirs.set(rel, d);
     return d;
   }
@@ -109,11 +130,16 @@ export class Extractor {
         if (this.opts.noOverwriteDirNonDir) throw invalidParameter(`cannot overwrite non-directory "${abs}" with directory "${rel}"`);
         fs.unlinkSync(target);
         existing = undefined;
+        this.forget(rel); // paths cached through the symlink that was here
       }
       if (!existing) fs.mkdirSync(target, 0o700);
-      this.forget(rel);
       const fd = openDirAt(parent.fd, name, O_RDONLY);
-      try { fs.fchownSync(fd, uid, gid); fs.fchmodSync(fd, mode); } finally { fs.closeSync(fd); }
+      try {
+        fs.fchownSync(fd, uid, gid);
+        fs.fchmodSync(fd, mode);
+      } catch (e) { fs.closeSync(fd); throw e; }
+      if (!this.dirs.has(rel) && !mountAt(this.cfs, abs)) this.remember(rel, { fd, rw: parent.rw });
+      else fs.closeSync(fd);
       this.dirTimes.push({ rel, mtime });
       body.resume();
       return;
