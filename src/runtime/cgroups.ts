@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { mapRuncError, runcMessage } from './runc-cli';
@@ -25,7 +25,13 @@ export interface CgroupStats {
   blkio: { io_service_bytes_recursive: BlkioEntry[] | null; io_serviced_recursive: BlkioEntry[] | null };
 }
 
-const read = (p: string): Promise<string> => fs.readFile(p, 'utf8').then((s) => s.trim(), () => '');
+/**
+ * cgroup and proc files are tiny and answered from memory: reading them synchronously costs
+ * microseconds, while the async path queues ~4 thread-pool jobs per file, which made 50
+ * parallel stats requests wait on each other.
+ */
+const readNow = (p: string): string => { try { return readFileSync(p, 'utf8').trim(); } catch { return ''; } };
+const read = (p: string): Promise<string> => Promise.resolve(readNow(p));
 const num = (s: string): number => { const n = Number(s); return Number.isFinite(n) ? n : 0; };
 
 function keyValues(text: string): Record<string, number> {
@@ -46,19 +52,26 @@ export async function systemCpuUsage(): Promise<number> {
   return ticks * (1e9 / 100); // USER_HZ is 100 on Linux
 }
 
-export function isCgroupV2(root = '/sys/fs/cgroup'): Promise<boolean> {
-  return fs.access(path.join(root, 'cgroup.controllers')).then(() => true, () => false);
+const v2Roots = new Map<string, boolean>();
+export async function isCgroupV2(root = '/sys/fs/cgroup'): Promise<boolean> {
+  let v = v2Roots.get(root);
+  if (v === undefined) { v = existsSync(path.join(root, 'cgroup.controllers')); v2Roots.set(root, v); }
+  return v;
 }
 
 /** v1: the dir of a controller for a cgroup path (cpu and cpuacct may be joined as "cpu,cpuacct"). */
+const controllerDirs = new Map<string, string>();
 async function v1Dir(root: string, controller: string, cgroupsPath: string): Promise<string> {
-  const direct = path.join(root, controller, cgroupsPath);
-  if (await fs.access(direct).then(() => true, () => false)) return direct;
-  for (const joined of ['cpu,cpuacct', 'cpuacct,cpu']) {
-    const p = path.join(root, joined, cgroupsPath);
-    if (await fs.access(p).then(() => true, () => false)) return p;
+  const key = `${root}\0${controller}`;
+  let base = controllerDirs.get(key);
+  if (base === undefined) {
+    base = path.join(root, controller);
+    for (const c of [controller, 'cpu,cpuacct', 'cpuacct,cpu']) {
+      if ((c === controller || controller === 'cpu' || controller === 'cpuacct') && existsSync(path.join(root, c))) { base = path.join(root, c); break; }
+    }
+    controllerDirs.set(key, base);
   }
-  return direct;
+  return path.join(base, cgroupsPath);
 }
 
 function blkioV1(text: string): BlkioEntry[] {
@@ -160,13 +173,18 @@ export async function readNetworkStats(pid: number): Promise<Record<string, Reco
 }
 
 /** The cgroup path runc was given for a container (its bundle's config.json), or /berth/<id>. */
+const cgroupPaths = new Map<string, { bundle: string; path: string }>();
 export async function cgroupsPathOf(bundleDir: string, id: string): Promise<string> {
+  const hit = cgroupPaths.get(id);
+  if (hit && hit.bundle === bundleDir) return hit.path;
+  let p = `/berth/${id}`;
   try {
     const spec = JSON.parse(await fs.readFile(path.join(bundleDir, 'config.json'), 'utf8')) as { linux?: { cgroupsPath?: string } };
-    return spec.linux?.cgroupsPath || `/berth/${id}`;
-  } catch {
-    return `/berth/${id}`;
-  }
+    p = spec.linux?.cgroupsPath || p;
+  } catch { /* not started yet: the default */ }
+  if (cgroupPaths.size > 10_000) cgroupPaths.clear();
+  cgroupPaths.set(id, { bundle: bundleDir, path: p });
+  return p;
 }
 
 /** `runc update --resources -` with OCI linux.resources for a running container. */
