@@ -67,7 +67,11 @@ function makeContext(globals: Globals, io: Io): CliContext {
   let config: CliConfigFile | undefined;
   return {
     globals,
-    client: () => (client ??= new EngineClient(globals.host, globals.tls ? { tls: tlsOptions(globals.tls) } : {})),
+    client: () => (client ??= new EngineClient(globals.host, {
+      // as DOCKER_API_VERSION does for docker: a fixed version instead of negotiating one
+      apiVersion: process.env.BERTH_API_VERSION || process.env.DOCKER_API_VERSION || undefined,
+      ...(globals.tls ? { tls: tlsOptions(globals.tls) } : {}),
+    })),
     config: () => (config ??= loadConfigFile(globals.config, (s) => io.stderr.write(s))),
     ...io,
   };
