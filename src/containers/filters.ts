@@ -53,7 +53,7 @@ export function selectContainers(all: ContainerRecord[], o: ListOptions): Contai
     if (before && !before.every((t) => created < t)) continue;
     if (since && !since.every((t) => created > t)) continue;
     if (f('network') && !f('network')!.includes(c.hostConfig.NetworkMode ?? 'default')) continue;
-    if (f('health') && !f('health')!.includes('none')) continue;
+    if (f('health') && !f('health')!.includes((c.state as { Health?: { Status: string } }).Health?.Status ?? 'none')) continue;
     out.push(c);
     if (o.limit && o.limit > 0 && out.length >= o.limit) break;
   }
