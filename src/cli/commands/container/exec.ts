@@ -27,9 +27,10 @@ export const exec: CommandDef = {
     const interactive = !!v.interactive;
     const env = [...stringList(v['env-file']).flatMap((f) => readKvFile(f, process.env, true)), ...expandEnv(stringList(v.env), process.env)];
     if (tty && interactive && !detach && !ctx.stdin.isTTY) throw new StatusError(1, 'the input device is not a TTY');
-    const consoleSize: [number, number] | null = tty && ctx.stdout.isTTY ? [ctx.stdout.rows ?? 0, ctx.stdout.columns ?? 0] : null;
+    // as docker: no ConsoleSize without a TTY, [0, 0] when our stdout is not a terminal
+    const consoleSize: [number, number] | undefined = !tty ? undefined : ctx.stdout.isTTY ? [ctx.stdout.rows ?? 0, ctx.stdout.columns ?? 0] : [0, 0];
     const body = {
-      User: String(v.user ?? ''), Privileged: !!v.privileged, Tty: tty, ConsoleSize: consoleSize,
+      User: String(v.user ?? ''), Privileged: !!v.privileged, Tty: tty, ...(consoleSize ? { ConsoleSize: consoleSize } : {}),
       AttachStdin: interactive && !detach, AttachStderr: !detach, AttachStdout: !detach, Detach: detach,
       DetachKeys: detachKeysOf(ctx, v['detach-keys']), Env: env.length ? env : null, WorkingDir: String(v.workdir ?? ''), Cmd: cmd,
     };
@@ -38,7 +39,7 @@ export const exec: CommandDef = {
       await client.execStartDetached(Id, { tty });
       return 0;
     }
-    const h = await client.execStartAttached(Id, { tty, consoleSize: consoleSize ?? undefined });
+    const h = await client.execStartAttached(Id, { tty, consoleSize });
     const streams = streamAttached({
       socket: h.socket, tty, stdin: interactive ? ctx.stdin : undefined, stdout: ctx.stdout, stderr: ctx.stderr,
       detachKeys: detachKeysOf(ctx, v['detach-keys']),
