@@ -141,10 +141,12 @@ async function listenTcp(api: HttpServer, addr: ListenAddress & { kind: 'tcp' },
   }
   // allowHalfOpen as the API's http.Server has it: docker's hijack half-closes (TLS close_notify)
   // once stdin is done and still reads the container's output.
-  const server = tls.createServer({ ...serverTlsOptions(s), allowHalfOpen: true, noDelay: true }, (socket) => {
+  const server = tls.createServer({ ...serverTlsOptions(s), allowHalfOpen: true }, (socket) => {
     // Hand the authenticated connection to the API server as if it had accepted it.
     api.emit('connection', socket);
   });
+  // Handshake flights go out at once (no Nagle wait for the peer's delayed ACK).
+  server.on('connection', (raw: net.Socket) => raw.setNoDelay(true));
   server.on('tlsClientError', (err, socket) => {
     log.debug(`TLS handshake from ${socket.remoteAddress ?? '?'} refused: ${err.message}`);
     socket.destroy();
