@@ -75,6 +75,8 @@ export function policiesScenarios(ctx: Ctx, { it }: ScenarioTools): void {
     assert.match(lines(ok(await cli(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}'])).stdout)[0], /\((health: starting|healthy)\)/);
     await eventually('healthy', async () => (await inspect(name)).State.Health?.Status === 'healthy', 10_000);
     assert.match(ok(await cli(['ps', '--filter', `name=${name}`, '--format', '{{.Status}}'])).stdout, /\(healthy\)/);
+    assert.equal(ok(await cli(['ps', '--filter', `name=${name}`, '--filter', 'health=healthy', '--format', '{{.Names}}'])).stdout, `${name}\n`);
+    assert.equal(ok(await cli(['ps', '--filter', `name=${name}`, '--filter', 'health=unhealthy', '--format', '{{.Names}}'])).stdout, '');
     await eventually('unhealthy', async () => (await inspect(name)).State.Health?.Status === 'unhealthy', 10_000);
     const h = (await inspect(name)).State.Health;
     assert.ok(h.FailingStreak >= 2);
