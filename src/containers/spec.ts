@@ -65,6 +65,9 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     ...(extras.mounts ?? []),
     ...iso.mounts,
   ];
+  // Parents before children, as dockerd's sortMounts: a volume on /etc must not hide /etc/hosts.
+  // The sort is stable, so at one destination a user's mount still comes last and wins.
+  mounts.sort((a, b) => a.destination.split('/').filter(Boolean).length - b.destination.split('/').filter(Boolean).length);
 
   return buildSpec({
     id: c.id,
