@@ -216,6 +216,7 @@ export class NetworkService {
         // dockerd's host-gateway is the default bridge's gateway (else the container's own gateway).
         const hostGateway = this.defaultBridge()?.gateway ?? list[0].net.gateway;
         const hostsEntries = (c.hostConfig.ExtraHosts ?? []).map((h) => /^(.+)[:=]host-gateway$/.exec(h)?.[1]).filter((n): n is string => !!n).map((n) => `${hostGateway}\t${n}`);
+        hostsEntries.push(...this.linkEntries(c, list.map((x) => x.net.id)));
         return { netnsPath: nsPath, ip: list[0].ep.live!.ip, nameservers: user.length ? user.map((x) => x.net.gateway) : undefined, hostsEntries };
       },
       stopped: async (c: NetContainer) => {
@@ -228,6 +229,22 @@ export class NetworkService {
         for (const e of this.store.ofContainer(c.id)) this.store.deleteEndpoint(c.id, e.networkId);
       },
     };
+  }
+
+  /** Legacy --link NAME[:ALIAS]: /etc/hosts lines for the linked container's address on a shared network. */
+  private linkEntries(c: NetContainer, nets: string[]): string[] {
+    const out: string[] = [];
+    for (const l of c.hostConfig.Links ?? []) {
+      const [target, alias] = l.split(':');
+      const other = this.containers.find(target.replace(/^\//, ''));
+      if (!other) throw notFound(`could not get container for ${target}`);
+      const ep = this.store.ofContainer(other.id).find((e) => e.live && nets.includes(e.networkId));
+      if (!ep) throw invalidParameter(`Cannot link to ${target}, as it does not belong to the default network`);
+      const a = (alias ?? target).replace(/^.*\//, '');
+      const name = other.name.replace(/^\//, '');
+      out.push(`${ep.live!.ip}\t${a === name ? name : `${a} ${name}`} ${other.id.slice(0, 12)}`);
+    }
+    return out;
   }
 
   /** NetworkSettings for container inspect. */
