@@ -35,22 +35,25 @@ export async function updateContainer(svc: ContainerService, ref: string, body: 
     if ((v === 0 || v === '') && k !== 'PidsLimit') continue;
     (changes as Record<string, unknown>)[k] = v;
   }
-  let warnings: string[] = [];
+  // dockerd's verifyContainerSettings: its errors come back as they are, without the container id
+  const warnings = validateResources(changes, { update: true, current: hc as ResourceInput });
+  if (req.RestartPolicy && req.RestartPolicy.Name !== undefined) {
+    const name = req.RestartPolicy.Name || 'no';
+    if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(name)) {
+      throw invalidParameter(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
+    }
+    if ((req.RestartPolicy.MaximumRetryCount ?? 0) < 0) throw invalidParameter('invalid restart policy: maximum retry count cannot be negative');
+    if (name !== 'on-failure' && (req.RestartPolicy.MaximumRetryCount ?? 0) > 0) {
+      throw invalidParameter(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
+    }
+  }
+  // container.UpdateContainer and the runtime: wrapped as "Cannot update container <id>: ..."
   try {
     if (changes.Memory && changes.MemorySwap === undefined && (hc.MemorySwap ?? 0) > 0 && changes.Memory > (hc.MemorySwap ?? 0)) {
       throw invalidParameter('Memory limit should be smaller than already set memoryswap limit, update the memoryswap at the same time');
     }
-    warnings = validateResources(changes, { update: true, current: hc as ResourceInput });
-    if (req.RestartPolicy && req.RestartPolicy.Name !== undefined) {
-      const name = req.RestartPolicy.Name || 'no';
-      if (!['no', 'always', 'unless-stopped', 'on-failure'].includes(name)) {
-        throw invalidParameter(`invalid restart policy: unknown policy '${name}'; use one of 'no', 'always', 'on-failure', or 'unless-stopped'`);
-      }
-      if (hc.AutoRemove && name !== 'no') throw invalidParameter('Restart policy cannot be updated because AutoRemove is enabled for the container');
-      if ((req.RestartPolicy.MaximumRetryCount ?? 0) < 0) throw invalidParameter('invalid restart policy: maximum retry count cannot be negative');
-      if (name !== 'on-failure' && (req.RestartPolicy.MaximumRetryCount ?? 0) > 0) {
-        throw invalidParameter(`invalid restart policy: maximum retry count can only be used with 'on-failure'`);
-      }
+    if (req.RestartPolicy?.Name && req.RestartPolicy.Name !== 'no' && hc.AutoRemove) {
+      throw invalidParameter('Restart policy cannot be updated because AutoRemove is enabled for the container');
     }
     if (c.state.Running && !c.state.Restarting && Object.keys(changes).length) {
       await apply(c.id, ociResources(changes));

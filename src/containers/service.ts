@@ -371,8 +371,8 @@ export class ContainerService {
   async pause(ref: string): Promise<void> {
     const c = this.store.get(ref);
     await this.locks.run(c.id, async () => {
-      if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
-      if (c.state.Paused) throw conflict(`Container ${c.id} is already paused`);
+      if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
+      if (c.state.Paused) throw conflict(`container ${c.id} is already paused`);
       if (c.state.Restarting) throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
       await this.runtime.pause(c.id);
       c.state.Paused = true;
@@ -384,7 +384,7 @@ export class ContainerService {
   async unpause(ref: string): Promise<void> {
     const c = this.store.get(ref);
     await this.locks.run(c.id, async () => {
-      if (!c.state.Running || !c.state.Paused) throw conflict(`Container ${c.id} is not paused`);
+      if (!c.state.Running || !c.state.Paused) throw system(`Container ${c.id} is not paused`); // a 500 in dockerd too
       await this.runtime.resume(c.id);
       c.state.Paused = false;
       this.store.save(c);

@@ -39,7 +39,7 @@ export function parsePsOutput(output: string, pids: number[]): TopResult {
 function runPs(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile('ps', args, { maxBuffer: 32 << 20, timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${err.message.split('\n')[0]}: ${stderr.trim()}`)); else resolve(stdout);
+      if (err) reject(new Error(stderr.trim().split('\n')[0] || err.message.split('\n')[0])); else resolve(stdout);
     });
   });
 }
@@ -47,7 +47,7 @@ function runPs(args: string[]): Promise<string> {
 export async function top(svc: ContainerService, ref: string, psArgs = '-ef'): Promise<TopResult> {
   validatePsArgs(psArgs);
   const c = svc.get(ref);
-  if (!c.state.Running) throw conflict(`Container ${c.id} is not running`);
+  if (!c.state.Running) throw conflict(`container ${c.id} is not running`);
   if (c.state.Restarting) throw conflict(`Container ${c.id} is restarting, wait until the container is running`);
   const pids = await svc.runtime.pids(c.id);
   const args = psArgs.split(' ').filter(Boolean);
@@ -56,7 +56,7 @@ export async function top(svc: ContainerService, ref: string, psArgs = '-ef'): P
     // Asking ps for just these pids is much cheaper on a busy host; older ps lack -q.
     out = await runPs([...args, '-q', pids.join(',') || '0']).catch(() => runPs(args));
   } catch (e) {
-    throw system(`Error running ps: ${(e as Error).message}`);
+    throw system(`ps: ${(e as Error).message}`);
   }
   svc.emit(c, 'top');
   return parsePsOutput(out, pids);
