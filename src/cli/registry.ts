@@ -15,7 +15,6 @@ export const MANAGEMENT = ['container', 'image', 'system', 'network', 'volume', 
 /** Docker commands that exist but come in later issues: they say so and exit 1. */
 export const NOT_IMPLEMENTED = new Set([
   'search',
-  'image prune',
   'system prune',
   ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume', 'context', 'builder'].includes(m)),
 ]);

@@ -236,6 +236,10 @@ export class EngineClient {
     return this.transport.empty({ method: 'POST', path: `/images/${source}/tag`, query: { repo, tag: tag || undefined } });
   }
 
+  imagePrune(filters?: Filters): Promise<{ ImagesDeleted: ImageDeleteItem[] | null; SpaceReclaimed: number }> {
+    return this.transport.json({ method: 'POST', path: '/images/prune', query: { filters: encodeFilters(filters) } });
+  }
+
   imageRemove(name: string, opts: { force?: boolean; noPrune?: boolean } = {}): Promise<ImageDeleteItem[]> {
     return this.transport.json({ method: 'DELETE', path: `/images/${name}`, query: { force: opts.force || undefined, noprune: opts.noPrune || undefined } });
   }

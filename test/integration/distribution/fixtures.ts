@@ -147,3 +147,50 @@ export function skopeoCopy(netns: string, src: string, dest: string, o: { format
   args.push(src, dest);
   return inNetns(netns, 'skopeo', args);
 }
+
+/** A TCP proxy inside the netns that forwards to a port, slowed to `bytesPerSec` downstream (to kill a pull midway). */
+export async function startSlowProxy(netns: string, targetPort: number, bytesPerSec: number): Promise<{ host: string; stop(): void }> {
+  const port = await freePort();
+  const script = `
+    const net = require('net');
+    net.createServer((c) => {
+      const u = net.connect(${targetPort}, '127.0.0.1');
+      c.pipe(u);
+      u.on('data', (d) => {
+        u.pause();
+        c.write(d);
+        setTimeout(() => u.resume(), Math.ceil(d.length * 1000 / ${bytesPerSec}));
+      });
+      u.on('end', () => c.end()); c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
+    }).listen(${port}, '127.0.0.1');`;
+  const proc = spawn('nsenter', [`--net=/run/netns/${netns}`, process.execPath, '-e', script], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try { inNetns(netns, 'bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  return { host: `127.0.0.1:${port}`, stop: () => { proc.kill('SIGKILL'); } };
+}
+
+/** A real dockerd inside an existing netns (the registry's), for interop; stop() kills it and removes its dirs. */
+export async function startDockerd(netns: string): Promise<{ socket: string; stop(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-dockerd-'));
+  const socket = path.join(dir, 'd.sock');
+  const log = fs.openSync(path.join(dir, 'log'), 'w');
+  const proc = spawn('nsenter', [`--net=/run/netns/${netns}`, 'dockerd', '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'),
+    '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid'), '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false'], { stdio: ['ignore', log, log] });
+  for (let i = 0; i < 300 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 300));
+  return {
+    socket,
+    stop: async () => {
+      if (proc.exitCode === null) {
+        const done = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await Promise.race([done, new Promise((r) => setTimeout(r, 15_000))]);
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }
+      try { execFileSync('umount', ['-R', '-l', path.join(dir, 'data')], { stdio: 'ignore' }); } catch { /* not mounted */ }
+      try { execFileSync('umount', ['-R', '-l', path.join(dir, 'exec')], { stdio: 'ignore' }); } catch { /* not mounted */ }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

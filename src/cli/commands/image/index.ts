@@ -8,5 +8,6 @@ import { importCmd } from './import';
 import { pull, push } from './pull';
 import { login, logout } from './login';
 import { save, load } from './save';
+import { imagePrune } from './prune';
 
-export const imageCommands: CommandDef[] = [images, history, tag, rmi, importCmd, imageInspect, pull, push, login, logout, save, load];
+export const imageCommands: CommandDef[] = [images, history, tag, rmi, importCmd, imageInspect, pull, push, login, logout, save, load, imagePrune];
