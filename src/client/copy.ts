@@ -85,7 +85,8 @@ async function extractLocal(stream: Readable, rootName: string, target: string, 
       const done = (e?: unknown) => { if (e) { body.resume(); ex.destroy(e as Error); } else next(); };
       const name = h.name.replace(/\/+$/, '');
       let rel: string;
-      if (name === rootName || name === '' || (rootName === '.' && name === '.')) rel = '';
+      if (rootName === '/') rel = name.replace(/^\/+/, ''); // the container's root: entries are "/bin", "/etc/..."
+      else if (name === rootName || name === '' || (rootName === '.' && name === '.')) rel = '';
       else if (name.startsWith(`${rootName}/`)) rel = name.slice(rootName.length + 1);
       else { body.resume(); next(); return; }
       const clean = path.posix.normalize(rel);
