@@ -55,7 +55,8 @@ function dockerConfigDir(): string {
 
 function argvFor(kind: CliKind, socket: string, args: string[]): string[] {
   if (kind === 'docker') return [DOCKER_BIN, ...args];
-  return [process.execPath, path.join(REPO_ROOT, 'bin', 'berth'), '-H', `unix://${socket}`, ...args];
+  // `--` ends node's own options: Node 20 would otherwise take berth's `--env-file` for itself.
+  return [process.execPath, '--', path.join(REPO_ROOT, 'bin', 'berth'), '-H', `unix://${socket}`, ...args];
 }
 
 function envFor(socket: string, extra?: Record<string, string>): NodeJS.ProcessEnv {
