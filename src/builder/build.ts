@@ -98,7 +98,9 @@ export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamO
       stepDone(deps0(b), st);
       for (const ins of stage.instructions) {
         print(ins);
+        const t0 = Date.now();
         await step1(b, st, ins);
+        deps.log.debug(`build step ${ins.cmd}: ${Date.now() - t0} ms`);
         stepDone(deps0(b), st);
       }
       b.stages.set(String(stage.index), st.imageId);

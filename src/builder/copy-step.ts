@@ -47,11 +47,13 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     for (const h of heredocs) fetched.push({ name: h.name, data: Buffer.from(h.expand ? b.lex.word(`"${h.content.replace(/"/g, '\\"')}"`, env) : h.content), mtime: new Date() });
     const count = sources.length + fetched.length;
     if (count > 1 && !destIsDir) throw invalidParameter(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
+    const tSum = Date.now();
     const sums: string[] = [];
     for (const s of sources) sums.push(await sourceChecksum(s));
     for (const f of fetched) sums.push(`file:${createHash('sha256').update(f.data).digest('hex')}`);
     const hash = sums.length === 1 ? sums[0] : `multi:${createHash('sha256').update(sums.join(',')).digest('hex')}`;
     const flags = [chown !== undefined ? `--chown=${chown}` : '', chmod !== undefined ? `--chmod=${flag('chmod')}` : '', from !== undefined ? `--from=${from}` : ''].filter(Boolean).join(' ');
+    b.deps.log.debug(`build copy checksum ${Date.now() - tSum} ms`);
     const comment = `${name} ${flags ? `${flags} ` : ''}${hash} in ${destRaw.startsWith('/') ? dest : dest} `;
     const cmd = [...shellOf(st), '#(nop) ', comment];
     const cc = cacheConfig(st, cmd);

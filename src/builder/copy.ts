@@ -103,7 +103,7 @@ export async function walkDir(abs: string): Promise<SourceFile[]> {
 
 async function fileHash(abs: string): Promise<string> {
   const h = createHash('sha256');
-  for await (const c of createReadStream(abs)) h.update(c as Buffer);
+  for await (const c of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
   return h.digest('hex');
 }
 

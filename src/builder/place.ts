@@ -1,4 +1,5 @@
-import { createReadStream, promises as fs, readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, createReadStream, promises as fs, readFileSync } from 'node:fs';
+import { at, resolveIn } from '../containers/archive-fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { Extractor } from '../containers/archive-extract';
@@ -122,7 +123,11 @@ export async function placeSources(o: PlaceOptions, sources: Source[], fetched: 
   }
   const cfs = { root: o.root, mounts: [], readonlyRoot: false };
   const opts = { noOverwriteDirNonDir: false, readonlyMessage: 'read-only file system' };
-  await new Extractor(cfs, '/', opts).extract(entriesTar(entries));
+  // directories, links and in-memory files through the extractor; files from disk are then
+  // copied by the kernel (copy_file_range) into their parent, reached the same safe way
+  const viaTar = entries.filter((e) => !(e.type === 'file' && e.abs));
+  await new Extractor(cfs, '/', opts).extract(entriesTar(viaTar));
+  await copyFiles(cfs, entries.filter((e) => e.type === 'file' && e.abs));
   for (const a of archives) {
     const { stream } = await decompressStream(createReadStream(a.abs));
     await new Extractor(cfs, a.dest, opts).extract(stream as Readable);
@@ -137,4 +142,36 @@ export async function fetchUrl(url: string): Promise<Fetched> {
   const name = path.posix.basename(new URL(url).pathname) || 'index.html';
   const lm = res.headers.get('last-modified');
   return { name, data, mtime: lm ? new Date(lm) : new Date() };
+}
+
+/**
+ * Regular files from the context or another image: each lands in its parent directory,
+ * opened by a walk inside the root (symlinks resolved in the root, never out of it); an
+ * existing non-directory there is replaced, and the copy is made with O_EXCL so a symlink
+ * at the final name is never followed.
+ */
+async function copyFiles(cfs: { root: string; mounts: never[]; readonlyRoot: boolean }, files: PlaceEntry[]): Promise<void> {
+  const dirs = new Map<string, number>();
+  try {
+    for (const f of files) {
+      const parent = path.posix.dirname(`/${f.name}`);
+      let fd = dirs.get(parent);
+      if (fd === undefined) {
+        const r = resolveIn(cfs, parent, true);
+        if (r.name) { r.close(); throw invalidParameter(`cannot copy to ${parent}: not a directory`); }
+        fd = r.detach().fd;
+        dirs.set(parent, fd);
+      }
+      const target = at(fd, path.posix.basename(f.name));
+      const st = await fs.lstat(target).catch(() => undefined);
+      if (st?.isDirectory()) await fs.rm(target, { recursive: true });
+      else if (st) await fs.unlink(target);
+      await fs.copyFile(f.abs!, target, fsConstants.COPYFILE_EXCL);
+      await fs.lchown(target, f.uid, f.gid);
+      await fs.chmod(target, f.mode);
+      await fs.lutimes(target, f.mtime, f.mtime);
+    }
+  } finally {
+    for (const fd of dirs.values()) closeSync(fd);
+  }
 }

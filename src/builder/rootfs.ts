@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import { changesTar } from '../containers/commit-changes';
 import type { UnpackedLayer } from '../images/commit';
 import { newId } from '../util/ids';
+import { adoptUpperDir } from '../images/child';
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { BuildRun } from './run-state';
 import type { StageState } from './state';
 
@@ -26,13 +29,20 @@ export async function withRootfs(b: BuildRun, st: StageState, fn: (root: string)
   const id = newId();
   await images.createContainerLayer(id, st.imageId);
   try {
+    const t = [Date.now()];
     const root = await images.mountContainerLayer(id);
     await fn(root);
+    t.push(Date.now());
     await images.unmountContainerLayer(id);
     const g = images.containerGraphDriver(id);
     const upper = g.Data?.UpperDir ?? images.containerLayerDiffDir(id);
     const lowers = (g.Data?.LowerDir ?? '').split(':').filter(Boolean);
-    return await images.unpackLayer(await changesTar(upper, lowers));
+    const { diffId, size } = await digestTar(await changesTar(upper, lowers), upper);
+    t.push(Date.now());
+    const l = await adoptUpperDir(images, upper, diffId, size);
+    t.push(Date.now());
+    b.deps.log.debug(`build rootfs: place ${t[1] - t[0]} digest ${t[2] - t[1]} adopt ${t[3] - t[2]} ms`);
+    return l;
   } finally {
     await images.removeContainerLayer(id).catch((e) => b.deps.log.warn(`build: remove scratch layer ${id}: ${String(e)}`));
   }
@@ -48,4 +58,19 @@ export async function withImageRoot<T>(b: BuildRun, imageId: string, fn: (root: 
   } finally {
     await images.removeContainerLayer(id).catch((e) => b.deps.log.warn(`build: remove scratch layer ${id}: ${String(e)}`));
   }
+}
+
+/** The sha256 of a layer tar (its diffID), and the bytes of the regular files in `upper`. */
+async function digestTar(tar: Readable, upper: string): Promise<{ diffId: string; size: number }> {
+  const hash = createHash('sha256');
+  for await (const c of tar) hash.update(c as Buffer);
+  let size = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(path.join(dir, e.name));
+      else if (e.isFile()) size += (await fs.lstat(path.join(dir, e.name))).size;
+    }
+  };
+  await walk(upper);
+  return { diffId: `sha256:${hash.digest('hex')}`, size };
 }

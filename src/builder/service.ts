@@ -46,6 +46,7 @@ export class BuilderService {
 
   async build(req: BuildRequest, w: StreamOut): Promise<string> {
     const refs = this.parseTags(req.tags);
+    const t0 = Date.now();
     const ctx = await openContext(path.join(this.deps.tmpDir), { body: req.body, remote: req.remote, dockerfile: req.dockerfileName });
     try {
       const opts: BuildOptions = {
@@ -53,7 +54,9 @@ export class BuilderService {
         nocache: req.nocache, pull: req.pull, rm: req.rm, forcerm: req.forcerm, labels: req.labels, cacheFrom: req.cacheFrom,
         hostConfig: req.hostConfig, platform: req.platform, quiet: req.quiet,
       };
+      const t1 = Date.now();
       const { imageId } = await runBuild(this.deps, opts, w);
+      this.deps.log.debug(`build: context ${t1 - t0} ms, steps ${Date.now() - t1} ms`);
       if (req.quiet) w.stream(`${imageId}\n`);
       else w.stream(`Successfully built ${shortId(imageId)}\n`);
       for (const r of refs) {

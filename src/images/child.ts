@@ -56,3 +56,19 @@ export async function commitChildImage(s: LocalImageService, o: ChildCommit): Pr
     if (o.layer) await discardLayers(s, [o.layer]);
   }
 }
+
+/**
+ * Makes a read-write layer's upper dir (overlay2 format already: whiteouts as 0/0 char
+ * devices, opaque dirs by xattr) an unpacked image layer by renaming its entries, instead
+ * of packing and unpacking them again. `diffId` and `size` are the caller's (the digest of
+ * the layer's tar and its file bytes). The upper dir must not be mounted and must be on the
+ * store's file system; it is left empty.
+ */
+export async function adoptUpperDir(s: LocalImageService, upper: string, diffId: string, size: number): Promise<UnpackedLayer> {
+  const { promises: fs } = await import('node:fs');
+  const path = await import('node:path');
+  const prepared = await s.layers.prepareLayer(async (diffDir) => {
+    for (const n of await fs.readdir(upper)) await fs.rename(path.join(upper, n), path.join(diffDir, n));
+  });
+  return { prepared, diffId, size };
+}

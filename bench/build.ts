@@ -1,0 +1,80 @@
+/**
+ * docker build (classic) on berthd vs dockerd, same run, same machine: a 9-step Dockerfile
+ * over a 50 MB context (random data, so nothing compresses away), built cold (--no-cache)
+ * and then fully cached, median of BENCH_RUNS (default 5) alternating runs.
+ * Goals (issue 8): cold at most 0.8 of dockerd's time, cached rebuild at most 0.5.
+ */
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type Cli, TestDaemon, importBusybox, makeCli } from '../test/integration/harness';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+const DOCKERFILE = `FROM busybox
+ENV APP=/app MODE=bench
+WORKDIR /app
+COPY data/ /app/data/
+RUN find /app/data -type f | wc -l > /app/count
+COPY small.txt /app/
+RUN md5sum /app/small.txt > /app/small.md5
+LABEL bench=build
+CMD ["cat", "/app/count"]
+`;
+
+function makeContext(dir: string): void {
+  fs.mkdirSync(path.join(dir, 'data'), { recursive: true });
+  for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(dir, 'data', `blob-${i}.bin`), randomBytes(1 << 20));
+  for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(dir, 'data', `small-${i}.txt`), `file ${i}\n`);
+  fs.writeFileSync(path.join(dir, 'small.txt'), 'small\n');
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), DOCKERFILE);
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+
+async function timed(cli: Cli, args: string[]): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  const r = await cli(args, { timeoutMs: 600_000 });
+  if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stdout}\n${r.stderr}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-build-'));
+  const sides: { label: string; d: TestDaemon; cli: Cli; cold: number[]; cached: number[] }[] = [];
+  try {
+    makeContext(work);
+    for (const target of ['berth', 'docker'] as const) {
+      const d = await TestDaemon.start({ name: `bench-build-${target}`, target });
+      const cli = makeCli('docker', d.socket);
+      sides.push({ label: target === 'berth' ? 'berthd' : 'dockerd', d, cli, cold: [], cached: [] });
+      await importBusybox(cli);
+      await timed(cli, ['build', '-t', 'bench', work]); // warm-up
+    }
+    for (let i = 0; i < RUNS; i++) {
+      for (const s of sides) {
+        s.cold.push(await timed(s.cli, ['build', '--no-cache', '-t', 'bench', work]));
+        s.cached.push(await timed(s.cli, ['build', '-t', 'bench', work]));
+      }
+    }
+    const [b, dk] = sides;
+    const row = (what: string, x: number, y: number, goal: number) => `| ${what} | ${(x / 1000).toFixed(2)} s | ${(y / 1000).toFixed(2)} s | ${(x / y).toFixed(2)} | ≤ ${goal} | ${x / y <= goal ? 'yes' : 'no'} |`;
+    const table = [
+      `docker build (classic), 9 steps, 50 MB context, median of ${RUNS} alternating runs:`,
+      '',
+      '| figure | berthd | dockerd | berth / docker | goal | met |',
+      '| --- | ---: | ---: | ---: | :---: | :---: |',
+      row('cold build (--no-cache)', median(b.cold), median(dk.cold), 0.8),
+      row('fully cached rebuild', median(b.cached), median(dk.cached), 0.5),
+      '',
+    ].join('\n');
+    process.stdout.write(table);
+    if (process.env.BENCH_OUT) fs.writeFileSync(process.env.BENCH_OUT, table);
+  } finally {
+    for (const s of sides) await s.d.stop().catch(() => undefined);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => { console.error(e); process.exit(1); });
