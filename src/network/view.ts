@@ -63,9 +63,10 @@ export function containerNetworkSettings(c: NetContainer, mode: string, eps: { e
     : { EndpointID: '', Gateway: '', IPAddress: '', IPPrefixLen: 0, MacAddress: '' };
   return {
     SandboxID: running && live ? c.id : '', SandboxKey: running && live ? nsPath : '',
+    // Without any network (e.g. `--bridge none`), the containers' own default view stays.
+    ...(Object.keys(networks).length ? { Networks: networks } : {}),
     Ports: mode === 'host' || mode.startsWith('container:') ? {} : portsView(c.config, c.hostConfig, running ? (live?.ports ?? []) : undefined),
     ...legacy,
-    Networks: networks,
   };
 }
 
