@@ -64,6 +64,13 @@ export class SshSocket extends Duplex {
     stderr!.on('data', (c: Buffer) => { this.stderr = (this.stderr + c.toString()).slice(-4000); });
     stdin!.on('error', () => undefined); // ssh gone: reported through 'exit'
     this.child.on('error', (e) => this.destroy(new Error(`ssh: ${e.message}`)));
+    // ssh is gone (the remote dial-stdio ended when the daemon closed the connection):
+    // this connection is dead, including for an idle keep-alive socket in the agent's pool.
+    this.child.on('close', () => {
+      if (this.destroyed) return;
+      if (this.readableLength === 0 || this.readableEnded) this.destroy();
+      else this.once('end', () => this.destroy());
+    });
     this.child.on('exit', (code, signal) => {
       if (code !== 0 && !this.destroyed && signal !== 'SIGTERM') {
         this.destroy(Object.assign(new Error(
