@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import {
-  Cli, TestDaemon, busyboxTar, eventually, importBusybox, makeCli, request, sleep, target, waitForOutput,
+  Cli, TestDaemon, busyboxTar, eventually, importBusybox, makeCli, ping, request, sleep, target, waitForOutput,
 } from '../integration/harness';
 import { inspectOne, lines, ok } from './lib/suite';
 
@@ -90,6 +90,7 @@ describe(`live restore (${target() === 'docker' ? 'dockerd --live-restore' : 'be
   });
 
   test('kill -9 during an import leaves no half image', async () => {
+    if (!(await ping(d.socket))) await d.restart(); // the test before may have left it down
     const imagesBefore = (await request(d.socket, 'GET', '/images/json')).json as any[];
     const tar = fs.readFileSync(busyboxTar());
     const importer = docker.spawn(['import', '-', 'lr-half:latest'], { stdin: 'pipe' });
