@@ -185,13 +185,15 @@ export class NetworkService {
   hooks() {
     return {
       created: async (c: NetContainer) => {
-        const primary = this.primaryNetwork(c);
+        // As dockerd: a network that does not exist fails the start (404), not the create
+        // (the docker CLI would take a 404 from create for a missing image and pull).
+        const primary = (() => { try { return this.primaryNetwork(c); } catch { return undefined; } })();
         const mode = effectiveMode(c);
         if (primary) this.store.saveEndpoint({ containerId: c.id, networkId: primary.id, config: this.attach.validate(primary, this.endpointConfig(c, primary)) });
         for (const [key, es] of Object.entries(c.networkingConfig?.EndpointsConfig ?? {})) {
           if (sharesNamespace(mode)) break;
-          const n = this.store.getNetwork(key === 'default' ? 'bridge' : key);
-          if (n.id === primary?.id || n.driver !== 'bridge') continue;
+          const n = this.store.findNetwork(key === 'default' ? 'bridge' : key);
+          if (!n || n.id === primary?.id || n.driver !== 'bridge') continue;
           this.store.saveEndpoint({ containerId: c.id, networkId: n.id, config: this.attach.validate(n, es) });
         }
       },
