@@ -76,7 +76,7 @@ export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamO
   const out = (s: string) => { if (!opts.quiet) w.stream(s); };
   const b: BuildRun = {
     deps, opts, lex: new ShellLex(parsed.escape), out, stages: new Map(), metaArgs: new Map(), buildArgs: opts.buildArgs,
-    usedArgs: new Set(), pendingContainers: [],
+    usedArgs: new Set(), pendingContainers: [], signal: opts.signal,
   };
   let step = 0;
   const print = (ins: RawInstruction) => out(`Step ${++step}/${total} : ${ins.original}\n`);
@@ -97,6 +97,7 @@ export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamO
       st = await fromStage(b, stage, w);
       stepDone(deps0(b), st);
       for (const ins of stage.instructions) {
+        if (opts.signal?.aborted) throw new Error('build cancelled: the client went away');
         print(ins);
         const t0 = Date.now();
         await step1(b, st, ins);

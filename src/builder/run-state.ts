@@ -33,6 +33,7 @@ export interface BuildOptions {
   hostConfig: HostConfig;
   platform: string;
   quiet: boolean;
+  signal?: AbortSignal;
 }
 
 /** One build in progress. */
@@ -48,4 +49,6 @@ export interface BuildRun {
   usedArgs: Set<string>;
   /** containers of the current step, removed after it as --rm / --force-rm say */
   pendingContainers: string[];
+  /** aborted when the client disconnects */
+  signal?: AbortSignal;
 }

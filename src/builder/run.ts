@@ -10,7 +10,15 @@ import { shortId } from '../util/ids';
  * A RUN step: a container from the current image with the step's command, its output sent
  * to the build stream as it comes, then its changes (whiteouts included) as the new layer.
  */
-export interface RunDeps { images: LocalImageService; containers: ContainerService; out: (s: string) => void }
+export interface RunDeps {
+  images: LocalImageService;
+  containers: ContainerService;
+  out: (s: string) => void;
+  /** told the container id as soon as it exists (for --rm / --force-rm clean-up) */
+  created?: (id: string) => void;
+  /** aborted when the client went away: the step's container is killed */
+  signal?: AbortSignal;
+}
 
 export interface RunResult { containerId: string; exitCode: number }
 
@@ -21,7 +29,9 @@ export async function runStep(d: RunDeps, imageId: string, config: ContainerConf
     HostConfig: hostConfig,
   };
   delete (body as { Hostname?: string }).Hostname;
+  if (d.signal?.aborted) throw new Error('build cancelled: the client went away');
   const { Id } = await d.containers.create(body, null);
+  d.created?.(Id);
   d.out(` ---> Running in ${shortId(Id)}\n`);
   const c = d.containers.get(Id);
   let ended!: () => void;
@@ -35,7 +45,10 @@ export async function runStep(d: RunDeps, imageId: string, config: ContainerConf
   d.containers.hub(c).add({ socket: sink, stdin: false, stdout: true, stderr: true, tty: true, detachKeys: null });
   const waited = d.containers.wait(Id, 'next-exit').result;
   await d.containers.start(Id);
-  const { StatusCode } = await waited;
+  const onAbort = () => { void d.containers.kill(Id, 'SIGKILL').catch(() => undefined); };
+  d.signal?.addEventListener('abort', onAbort);
+  const { StatusCode } = await waited.finally(() => d.signal?.removeEventListener('abort', onAbort));
+  if (d.signal?.aborted) throw new Error('build cancelled: the client went away');
   await Promise.race([outputDone, new Promise((r) => setTimeout(r, 2000))]);
   return { containerId: Id, exitCode: StatusCode };
 }

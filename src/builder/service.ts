@@ -29,6 +29,8 @@ export interface BuildRequest {
   hostConfig: HostConfig;
   platform: string;
   quiet: boolean;
+  /** aborted when the client went away: the build stops (dockerd cancels it the same way) */
+  signal?: AbortSignal;
 }
 
 export interface BuildCacheRecord { ID: string; Parent: string; Type: string; Description: string; InUse: boolean; Shared: boolean; Size: number; CreatedAt: string; LastUsedAt: string; UsageCount: number }
@@ -52,7 +54,7 @@ export class BuilderService {
       const opts: BuildOptions = {
         dockerfile: ctx.dockerfile, contextDir: ctx.dir, tags: req.tags, buildArgs: req.buildArgs, target: req.target,
         nocache: req.nocache, pull: req.pull, rm: req.rm, forcerm: req.forcerm, labels: req.labels, cacheFrom: req.cacheFrom,
-        hostConfig: req.hostConfig, platform: req.platform, quiet: req.quiet,
+        hostConfig: req.hostConfig, platform: req.platform, quiet: req.quiet, signal: req.signal,
       };
       const t1 = Date.now();
       const { imageId } = await runBuild(this.deps, opts, w);

@@ -80,8 +80,7 @@ export async function runInstruction(b: BuildRun, st: StageState, ins: RawInstru
   if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
   const fullEnv = [...(st.config.Env ?? []), ...env];
   const hostConfig = { ...b.opts.hostConfig, ...(await runMounts(b, st, mounts.map((m) => m.value ?? ''))) };
-  const r = await runStep({ ...deps(b) }, st.imageId, st.config, fullEnv, cmd, hostConfig);
-  b.pendingContainers.push(r.containerId);
+  const r = await runStep({ ...deps(b), created: (id) => b.pendingContainers.push(id), signal: b.signal }, st.imageId, st.config, fullEnv, cmd, hostConfig);
   if (r.exitCode !== 0) {
     throw Object.assign(new Error(`The command '${cmd.join(' ')}' returned a non-zero code: ${r.exitCode}`), { buildFailure: true });
   }

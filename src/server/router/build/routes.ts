@@ -67,9 +67,11 @@ async function postBuild(ctx: Ctx, backend: BuildBackend): Promise<void> {
   const req = parseBuildQuery(ctx.query);
   backend.parseTags(req.tags);
   ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+  const cancel = new AbortController();
+  ctx.res.on('close', () => { if (!ctx.res.writableFinished) cancel.abort(); });
   const line = (o: object) => { if (!ctx.res.destroyed) ctx.res.write(`${JSON.stringify(o)}\r\n`); };
   try {
-    await backend.build({ ...req, body: req.remote ? undefined : ctx.req }, { stream: (s) => line({ stream: s }), aux: (o) => line({ aux: o }), progress: (o) => line(o) });
+    await backend.build({ ...req, body: req.remote ? undefined : ctx.req, signal: cancel.signal }, { stream: (s) => line({ stream: s }), aux: (o) => line({ aux: o }), progress: (o) => line(o) });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     line({ errorDetail: { ...(codeOf(message)), message }, error: message });
