@@ -12,7 +12,7 @@ function humanSize(n: number): string {
   let i = 0;
   let v = n;
   while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 3 : v < 100 ? 2 : 1).replace(/\.?0+$/, (m) => (m.startsWith('.') ? '' : m))}${units[i]}`;
+  return `${Number(v.toPrecision(4))}${units[i]}`; // go-units HumanSize: %.4g
 }
 
 /** jsonmessage.JSONProgress.String(): `[=====>      ]  1.2MB/3.4MB`. */
