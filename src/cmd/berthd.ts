@@ -20,7 +20,14 @@ Options:
   -l, --log-level string            Set the logging level ("debug"|"info"|"warn"|"error"|"fatal") (default "info")
   -D, --debug                       Enable debug mode
       --live-restore                Enable live restore of containers when the daemon stops (default true)
-  -b, --bridge string               Attach containers to a network bridge ("none" disables it)
+  -b, --bridge string               Attach containers to a network bridge (default "berth0"; "none" disables it)
+      --bip string                  Specify default-bridge IP (e.g. 10.200.0.1/24)
+      --default-address-pool pool   Default address pools for node specific local networks (base=CIDR,size=N)
+      --icc                         Enable inter-container communication on the default bridge (default true)
+      --iptables                    Enable addition of iptables rules (default true)
+      --ip-forward                  Enable net.ipv4.ip_forward (default true)
+      --ip-masq                     Enable IP masquerading on the default bridge (default true)
+      --mtu int                     Set the MTU of the default bridge's containers (default 1500)
   -G, --group string                Group for the unix socket (default "berth" when it exists)
       --tls                         Use TLS; implied by --tlsverify
       --tlscacert string            Trust certs signed only by this CA (default "/etc/berth/ca.pem")
