@@ -55,9 +55,11 @@ export async function dispatch(b: BuildRun, st: StageState, ins: RawInstruction)
       checkFlags(ins, []);
       const pairs = parseNameValues(ins.args, 'env', b.lex.escape);
       const parts: string[] = [];
+      // every value sees the variables as they were before this ENV (Docker's rule)
+      const before = env();
       for (const p of pairs) {
-        const value = p.legacy ? p.value : word(p.value);
-        const key = p.legacy ? p.key : word(p.key);
+        const value = p.legacy ? b.lex.word(p.value, before) : b.lex.word(p.value, before);
+        const key = p.legacy ? p.key : b.lex.word(p.key, before);
         setEnv(st.config, key, value);
         parts.push(`${key}=${value}`);
       }
