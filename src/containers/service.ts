@@ -284,9 +284,12 @@ export class ContainerService {
       Object.assign(c.state, { Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode, OOMKilled: oom, FinishedAt: toRfc3339Nano(at) });
       c.monitorPid = 0;
       this.store.save(c);
-      await this.runtime.delete(id, true).catch((e) => this.log.warn(`runtime delete ${id}: ${String(e)}`));
-      await this.images.unmountContainerLayer(id).catch((e) => this.log.warn(`unmount ${id}: ${String(e)}`));
-      await this.runHooks('stopped', c, { exitCode, manual: c.hasBeenManuallyStopped }).catch((e) => this.log.warn(`stop hooks ${id}: ${String(e)}`));
+      // Independent clean-ups, each a process spawn or two: run them side by side.
+      await Promise.all([
+        this.runtime.delete(id, true).catch((e) => this.log.warn(`runtime delete ${id}: ${String(e)}`)),
+        this.images.unmountContainerLayer(id).catch((e) => this.log.warn(`unmount ${id}: ${String(e)}`)),
+        this.runHooks('stopped', c, { exitCode, manual: c.hasBeenManuallyStopped }).catch((e) => this.log.warn(`stop hooks ${id}: ${String(e)}`)),
+      ]);
       this.hubs.get(id)?.finish();
       this.hubs.delete(id);
       if (oom) this.emit(c, 'oom');
@@ -344,13 +347,17 @@ export class ContainerService {
       if (!this.store.find(c.id)) return;
       c.state.RemovalInProgress = true;
       this.store.save(c);
-      await this.runtime.delete(c.id, true).catch(() => undefined);
-      await this.images.unmountContainerLayer(c.id).catch(() => undefined);
+      await Promise.all([
+        this.runtime.delete(c.id, true).catch(() => undefined),
+        this.images.unmountContainerLayer(c.id).catch(() => undefined),
+      ]);
       await this.runHooks('removing', c, { volumes: !!opts.volumes });
       await this.images.removeContainerLayer(c.id);
       this.store.delete(c.id);
-      await fs.rm(this.containerDir(c.id), { recursive: true, force: true });
-      await fs.rm(this.bundleDir(c.id), { recursive: true, force: true });
+      await Promise.all([
+        fs.rm(this.containerDir(c.id), { recursive: true, force: true }),
+        fs.rm(this.bundleDir(c.id), { recursive: true, force: true }),
+      ]);
       this.hubs.get(c.id)?.finish();
       this.hubs.delete(c.id);
     });

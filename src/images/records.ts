@@ -1,5 +1,5 @@
 import type { DB } from '../metadata/db';
-import { migrate } from '../metadata/db';
+import { durableTransaction, migrate } from '../metadata/db';
 
 /**
  * The images module's SQLite tables (module name "images"):
@@ -52,7 +52,8 @@ export class ImageRecords {
     migrate(db, 'images', STEPS);
   }
 
-  tx<T>(fn: () => T): T { return this.db.transaction(fn)(); }
+  /** Image records are user data: their transactions are fsynced (see metadata/db.ts). */
+  tx<T>(fn: () => T): T { return durableTransaction(this.db, fn); }
 
   image(id: string): ImageRow | undefined {
     return this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
