@@ -107,6 +107,17 @@ describe('builder (berthd)', { skip, timeout: 10 * 60_000 }, () => {
       assert.match(remote, /Successfully tagged bt-remote:latest/, remote);
       const insp = await request(daemon.socket, 'GET', '/images/bt-remote/json');
       assert.equal(insp.json.Config.Labels.remote, 'yes');
+      // ADD <url>: downloaded (not unpacked), named after the URL's last part, mode 0600
+      const addDir = ctxDir({ Dockerfile: 'FROM busybox\nADD http://127.0.0.1:18080/files/ctx.tar /dl/\nRUN stat -c "%a %s" /dl/ctx.tar > /dl/stat\n' });
+      try {
+        const add = await berth(['build', '-t', 'bt-addurl', addDir], { timeoutMs: 60_000 });
+        assert.equal(add.code, 0, add.stdout + add.stderr);
+        const st = await docker(['run', '--rm', '--network', 'none', 'bt-addurl', 'cat', '/dl/stat']);
+        assert.equal(st.stdout, `600 ${tarball.length}\n`);
+      } finally {
+        fs.rmSync(addDir, { recursive: true, force: true });
+        await docker(['rmi', '-f', 'bt-addurl']);
+      }
       const df = await request(daemon.socket, 'GET', '/system/df');
       assert.equal(df.status, 200);
       const prune = await request(daemon.socket, 'POST', '/build/prune');
