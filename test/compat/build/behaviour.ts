@@ -77,6 +77,21 @@ export function registerBuildBehaviour(get: () => { daemon: TestDaemon; cli: Cli
     } finally { fs.rmSync(dir, { recursive: true, force: true }); }
   });
 
+  test('--rm=false keeps the RUN step\'s container after a successful build', async () => {
+    const { daemon, cli } = get();
+    const dir = ctxDir({ Dockerfile: 'FROM busybox\nRUN echo kept > /kept\nENV AFTER=1\n' });
+    try {
+      const before = await containerIds(daemon);
+      const r = await cli(['build', '--rm=false', dir], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /Removing intermediate container/);
+      const fresh = [...(await containerIds(daemon))].filter((id) => !before.has(id));
+      const cmds = await Promise.all(fresh.map(async (id) => ((await request(daemon.socket, 'GET', `/containers/${id}/json`)).json as { Config: { Cmd: string[] } }).Config.Cmd));
+      assert.deepEqual(cmds.filter((c) => c.join(' ') === '/bin/sh -c echo kept > /kept').length, 1);
+      for (const id of fresh) await request(daemon.socket, 'DELETE', `/containers/${id}?force=1`);
+    } finally { fs.rmSync(dir, { recursive: true, force: true }); }
+  });
+
   const errors: [string, Record<string, string>, RegExp][] = [
     ['unknown instruction', { Dockerfile: 'FROM busybox\nFOO bar\n' }, /unknown instruction: FOO/i],
     ['missing COPY source', { Dockerfile: 'FROM busybox\nCOPY nope.txt /x\n' }, /COPY failed: (file not found in build context or excluded by \.dockerignore: )?stat nope\.txt: file does not exist/],
