@@ -5,6 +5,7 @@ import { connectAttach } from './attach';
 import { livePid, spawnConmon, writeCtl } from './conmon-io';
 import { startExec } from './exec';
 import { ExitWatcher } from './exits';
+import { deleteStopped, startThroughFifo } from './fastpath';
 import { LogRotator } from './logrotate';
 import { RuncCli, runcMessage } from './runc-cli';
 import { parseSignal } from './signals';
@@ -148,6 +149,9 @@ export class RuncConmonRuntime implements OciRuntime {
   }
 
   async start(id: string): Promise<void> {
+    const pidFile = this.readMeta(id)?.bundleDir;
+    const initPid = () => (pidFile ? Number(fs.readFileSync(path.join(pidFile, 'pidfile'), 'utf8').trim()) || 0 : 0);
+    if (await startThroughFifo(this.runcRoot, id, initPid)) return;
     await this.runc.run(['start', id], { id });
   }
 
@@ -163,7 +167,10 @@ export class RuncConmonRuntime implements OciRuntime {
       // runc keeps <root>/<id>/state.json; without it runc would only say "does not exist",
       // and the containers layer calls delete before every create: skip that process spawn.
       if (fs.existsSync(path.join(this.runcRoot, id))) {
-        await this.runc.run(force ? ['delete', '--force', id] : ['delete', id], { id });
+        const exited = this.exits.read(id) !== null;
+        if (!(exited && await deleteStopped(this.runcRoot, id, await this.cgroupDirs(meta?.cgroupsPath ?? `/berth/${id}`)))) {
+          await this.runc.run(force ? ['delete', '--force', id] : ['delete', id], { id });
+        }
       }
     } catch (e) {
       if (!isNotFound(e)) {
@@ -189,6 +196,14 @@ export class RuncConmonRuntime implements OciRuntime {
       fs.promises.rm(path.join(this.sockDir, id), { force: true }),
       this.removeCgroups(meta?.cgroupsPath ?? `/berth/${id}`),
     ]);
+  }
+
+  /** The container's cgroup directories in every mounted hierarchy (v1) or the unified one (v2). */
+  private async cgroupDirs(cgroupsPath: string): Promise<string[]> {
+    if (!cgroupsPath.startsWith('/') || cgroupsPath.includes('..')) return [];
+    const hierarchies = await fs.promises.readdir(this.cgroupRoot, { withFileTypes: true }).catch(() => []);
+    const dirs = hierarchies.filter((h) => h.isDirectory()).map((h) => path.join(this.cgroupRoot, h.name, cgroupsPath));
+    return [...dirs, path.join(this.cgroupRoot, cgroupsPath)].filter((d) => fs.existsSync(d));
   }
 
   /** runc removes the leaf groups on delete; this catches what a crash left behind. */
