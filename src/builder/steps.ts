@@ -1,4 +1,3 @@
-import type { HostConfig } from '../api/types';
 import type { RawInstruction } from './dockerfile';
 import { BuildCache } from './cache';
 import { BUILTIN_ARGS } from './dispatch';
@@ -7,10 +6,10 @@ import { containerLayer, runStep } from './run';
 import { type StageState, cacheConfig, commitStep, probeCache, shellOf } from './state';
 import { parseJsonArray } from './words';
 import { invalidParameter } from '../errdefs';
-import { newId } from '../util/ids';
 import { entriesTar } from './copy';
 import { Extractor } from '../containers/archive-extract';
 import { withRootfs } from './rootfs';
+import { mountKeys, runMounts } from './mounts';
 import { missingDirs } from './place';
 
 /** Commits a metadata-only step (no layer) under its "#(nop)" comment, or takes it from the cache. */
@@ -76,50 +75,21 @@ export async function runInstruction(b: BuildRun, st: StageState, ins: RawInstru
   const { env, keyed } = runArgs(b, st);
   const saveCmd = keyed.length ? [`|${keyed.length}`, ...keyed, ...cmd] : cmd;
   const cc = cacheConfig(st, saveCmd);
-  const key = BuildCache.key(st.imageId, { ...cc, mounts: mounts.map((m) => m.value) });
+  const specs = mounts.map((m) => m.value ?? '');
+  const key = BuildCache.key(st.imageId, specs.length ? { ...cc, mounts: await mountKeys(b, specs) } : cc);
   if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
   const fullEnv = [...(st.config.Env ?? []), ...env];
-  const hostConfig = { ...b.opts.hostConfig, ...(await runMounts(b, st, mounts.map((m) => m.value ?? ''))) };
-  const r = await runStep({ ...deps(b), created: (id) => b.pendingContainers.push(id), signal: b.signal }, st.imageId, st.config, fullEnv, cmd, hostConfig);
+  const extra = await runMounts(b, specs);
+  const hostConfig = { ...b.opts.hostConfig, ...(extra.mounts.length ? { Mounts: extra.mounts } : {}) };
+  let r;
+  try {
+    r = await runStep({ ...deps(b), created: (id) => b.pendingContainers.push(id), signal: b.signal }, st.imageId, st.config, fullEnv, cmd, hostConfig);
+  } finally {
+    await extra.cleanup();
+  }
   if (r.exitCode !== 0) {
     throw Object.assign(new Error(`The command '${cmd.join(' ')}' returned a non-zero code: ${r.exitCode}`), { buildFailure: true });
   }
   const layer = await containerLayer(deps(b), r.containerId);
   await commitStep(deps(b), st, { containerCmd: saveCmd, createdBy: saveCmd.join(' '), key, layer, containerId: r.containerId });
-}
-
-/** RUN --mount=type=cache|bind|tmpfs as container mounts (cache dirs live under the builder's dir). */
-async function runMounts(b: BuildRun, st: StageState, specs: string[]): Promise<{ Mounts?: NonNullable<HostConfig['Mounts']> }> {
-  if (!specs.length) return {};
-  const path = await import('node:path');
-  const { promises: fs } = await import('node:fs');
-  const out: NonNullable<HostConfig['Mounts']> = [];
-  for (const spec of specs) {
-    const kv = new Map<string, string>();
-    for (const part of spec.split(',')) {
-      const eq = part.indexOf('=');
-      kv.set(eq < 0 ? part : part.slice(0, eq), eq < 0 ? 'true' : part.slice(eq + 1));
-    }
-    const type = kv.get('type') ?? 'bind';
-    const target = kv.get('target') ?? kv.get('dst') ?? kv.get('destination');
-    if (!target) throw invalidParameter(`mount type=${type} requires a target`);
-    const ro = kv.has('ro') || kv.has('readonly');
-    if (type === 'cache') {
-      const id = (kv.get('id') ?? target).replace(/[^A-Za-z0-9_.-]/g, '_');
-      const dir = path.join(b.deps.tmpDir, '..', 'cache-mounts', id);
-      await fs.mkdir(dir, { recursive: true, mode: 0o755 });
-      out.push({ Type: 'bind', Source: dir, Target: target, ReadOnly: ro });
-    } else if (type === 'tmpfs') {
-      out.push({ Type: 'tmpfs', Target: target });
-    } else if (type === 'bind') {
-      const from = kv.get('from');
-      const src = kv.get('source') ?? kv.get('src') ?? '.';
-      const { secureJoin } = await import('../util/securejoin');
-      if (from) throw invalidParameter('RUN --mount=type=bind,from= is not supported by berth yet');
-      out.push({ Type: 'bind', Source: secureJoin(b.opts.contextDir, src), Target: target, ReadOnly: !(kv.get('rw') === 'true' || kv.has('readwrite')) });
-    } else throw invalidParameter(`unsupported mount type ${type}`);
-  }
-  void st;
-  void newId;
-  return { Mounts: out };
 }

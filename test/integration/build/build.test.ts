@@ -57,7 +57,8 @@ describe('builder (berthd)', { skip, timeout: 10 * 60_000 }, () => {
         'COPY <<-"RAW" /raw.txt', '\tkeep $NAME', '\tRAW',
         'RUN --mount=type=cache,target=/cache echo run >> /cache/log && wc -l < /cache/log > /count',
         'RUN --mount=type=bind,target=/ctx cp /ctx/ctx.txt /bound.txt',
-        'RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && ls /scratch > /tmpfs.txt', '',
+        'RUN --mount=type=tmpfs,target=/scratch touch /scratch/x && ls /scratch > /tmpfs.txt',
+        'RUN --mount=type=bind,from=busybox,source=/etc,target=/other head -1 /other/group > /group.txt', '',
       ].join('\n'),
     });
     try {
@@ -68,8 +69,15 @@ describe('builder (berthd)', { skip, timeout: 10 * 60_000 }, () => {
       // the cache mount outlives the step: a rebuild without cache sees the first run's line
       const again = await berth(['build', '--no-cache', '-t', 'bt-heredoc', dir], { timeoutMs: 60_000 });
       assert.equal(again.code, 0, again.stderr);
-      const count = await docker(['run', '--rm', '--network', 'none', 'bt-heredoc', 'cat', '/count']);
-      assert.equal(count.stdout, '2\n');
+      const count = await docker(['run', '--rm', '--network', 'none', 'bt-heredoc', 'cat', '/count', '/group.txt']);
+      assert.equal(count.stdout, '2\nroot:x:0:\n');
+      // what a bind mount shows is part of the cache key: a changed context file reruns that step
+      fs.writeFileSync(path.join(dir, 'ctx.txt'), 'changed\n');
+      const third = await berth(['build', '-t', 'bt-heredoc', dir], { timeoutMs: 60_000 });
+      assert.equal(third.code, 0, third.stderr);
+      assert.match(third.stdout, /RUN --mount=type=bind,target=\/ctx cp \/ctx\/ctx.txt \/bound.txt\n ---> Running in/);
+      const bound = await docker(['run', '--rm', '--network', 'none', 'bt-heredoc', 'cat', '/bound.txt']);
+      assert.equal(bound.stdout, 'changed\n');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
       await docker(['rmi', '-f', 'bt-heredoc']);
