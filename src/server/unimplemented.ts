@@ -26,7 +26,7 @@ export const UNIMPLEMENTED: [string, string][] = [
 const SWARM = /^\/(swarm|nodes|services|tasks|secrets|configs)/;
 
 /**
- * Lookups of objects Berth cannot hold yet (it has no volumes or plugins) answer
+ * Lookups of objects Berth cannot hold yet (it has no plugins) answer
  * the truth, 404, so that `docker inspect NAME`, which probes each object type in turn,
  * reports "No such object" as it does against dockerd.
  */
