@@ -128,6 +128,9 @@ export class ContainerService {
       throw e;
     }
     this.emit(record, 'create');
+    // `docker run` starts right after create: mount the root while the client's attach and
+    // wait requests go by (start awaits the same, idempotent mount).
+    void this.images.mountContainerLayer(id).catch(() => undefined);
     return { Id: id, Warnings: warnings };
   }
 
