@@ -176,9 +176,12 @@ export class NetworkService {
     return n;
   }
 
+  /** The primary network's endpoint settings; the deprecated Config.MacAddress applies to it (as dockerd migrates it). */
   private endpointConfig(c: NetContainer, n: NetworkRecord): EndpointSettings | undefined {
     const ec = c.networkingConfig?.EndpointsConfig ?? {};
-    return ec[n.name] ?? ec[n.id] ?? (n.isDefault ? ec.bridge ?? ec.default : ec[c.hostConfig.NetworkMode ?? '']);
+    const es = ec[n.name] ?? ec[n.id] ?? (n.isDefault ? ec.bridge ?? ec.default : ec[c.hostConfig.NetworkMode ?? '']);
+    const legacyMac = (c.config as { MacAddress?: string }).MacAddress;
+    return legacyMac && !es?.MacAddress ? { ...es, MacAddress: legacyMac } : es;
   }
 
   /** The hooks that ContainerService calls (structurally its ContainerHooks). */

@@ -92,6 +92,27 @@ describe('networking (docker CLI and berth)', { timeout: 15 * 60_000 }, () => {
         assert.match(ps, new RegExp(`127\\.0\\.0\\.1:${port}->80/tcp`));
       });
 
+      test('enable_icc=false, --mac-address, --ip, -P with EXPOSE, udp', { skip: DOCKER_ONLY }, async () => {
+        const net = `${p}-noicc`;
+        ok(await cli(['network', 'create', '--subnet', kind === 'docker' ? '10.79.0.0/24' : '10.80.0.0/24', '-o', 'com.docker.network.bridge.enable_icc=false', net]));
+        try {
+          const ip = kind === 'docker' ? '10.79.0.77' : '10.80.0.77';
+          ok(await cli(['run', '-d', '--name', `${p}-i1`, '--network', net, '--ip', ip, '--mac-address', '02:11:22:33:44:55', 'busybox', 'sleep', '300']));
+          const fmt = `{{(index .NetworkSettings.Networks "${net}").IPAddress}} {{(index .NetworkSettings.Networks "${net}").MacAddress}}`;
+          assert.equal(ok(await cli(['inspect', '-f', fmt, `${p}-i1`])).stdout.trim(), `${ip} 02:11:22:33:44:55`);
+          const r = await cli(['run', '--rm', '--network', net, 'busybox', 'sh', '-c', `ping -c1 -W1 ${p}-i1 >/dev/null 2>&1; echo icc=$?`]);
+          assert.match(r.stdout, /icc=1/);
+          ok(await cli(['run', '-d', '--name', `${p}-u1`, '-P', '--expose', '7000', '-p', `${port + 1}:53/udp`, 'busybox', 'sleep', '300']));
+          const pl = lines(ok(await cli(['port', `${p}-u1`])).stdout);
+          assert.equal(pl.length, 2, pl.join('\n'));
+          assert.ok(pl.includes(`53/udp -> 0.0.0.0:${port + 1}`), pl.join('\n'));
+          assert.match(pl.find((l) => l.startsWith('7000/tcp')) ?? '', /^7000\/tcp -> 0\.0\.0\.0:\d+$/);
+        } finally {
+          await cli(['rm', '-f', `${p}-i1`, `${p}-u1`]);
+          await cli(['network', 'rm', net]);
+        }
+      });
+
       test('default bridge: an address from the bridge subnet, no name resolution', { skip: DOCKER_ONLY }, async () => {
         ok(await cli(['run', '-d', '--name', `${p}-b1`, 'busybox', 'sleep', '300']));
         const ip = ok(await cli(['inspect', '-f', '{{.NetworkSettings.IPAddress}}', `${p}-b1`])).stdout.trim();
