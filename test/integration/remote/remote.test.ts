@@ -62,11 +62,11 @@ describe('remote access', { skip }, () => {
 
   test('berth runs containers over TCP with mutual TLS (flags and DOCKER_TLS_VERIFY/DOCKER_CERT_PATH)', async () => {
     const run = await inNetns(d.netns, [...berthTls(), 'run', '--rm', '--network', 'none', 'busybox', 'echo', 'berth over tls'], {});
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}\ndaemon log:\n${d.log().slice(-3000)}`);
     assert.equal(run.stdout, 'berth over tls\n');
     const env = await inNetns(d.netns, [...BERTH_ARGV, '--config', configDir(root, 'berth-env'), 'run', '--rm', '-i', '--network', 'none', 'busybox', 'cat'],
       { DOCKER_HOST: `tcp://127.0.0.1:${PORT}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs.clientDir }, { input: 'env tls\n' });
-    assert.equal(env.code, 0, env.stderr);
+    assert.equal(env.code, 0, `${env.stdout}\n${env.stderr}\ndaemon log:\n${d.log().slice(-3000)}`);
     assert.equal(env.stdout, 'env tls\n');
   });
 
