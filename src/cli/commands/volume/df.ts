@@ -74,7 +74,7 @@ function verbose(du: DiskUsage, now: number): string {
 export const systemDf: CommandDef = {
   path: 'system df',
   use: 'df [OPTIONS]',
-  short: 'Show docker disk usage',
+  short: 'Show berth disk usage',
   flags: [
     { name: 'format', kind: 'string', usage: FORMAT_USAGE_TABLE },
     { name: 'verbose', short: 'v', kind: 'bool', usage: 'Show detailed information on space usage' },
