@@ -157,6 +157,20 @@ test('volumes survive a daemon restart; prune removes only anonymous ones unless
   assert.match(gone.stderr, /get durable: no such volume/);
 });
 
+test('run --rm removes its anonymous volumes (not named ones); volume events', { skip }, async () => {
+  const before = new Set((await ok(docker, ['volume', 'ls', '-q'])).split('\n').filter(Boolean));
+  const since = String(Math.floor(Date.now() / 1000) - 1);
+  await ok(docker, ['run', '--rm', ...N, '-v', '/anon', '-v', 'named-rm:/n', 'busybox', 'true']);
+  const after = (await ok(docker, ['volume', 'ls', '-q'])).split('\n').filter((v) => v && !before.has(v));
+  assert.deepEqual(after, ['named-rm']);
+  const ev = await ok(docker, ['events', '--since', since, '--until', String(Math.floor(Date.now() / 1000) + 1), '--filter', 'type=volume', '--format', '{{.Action}} {{.Actor.ID}}']);
+  assert.match(ev, /^create named-rm$/m);
+  assert.match(ev, /^mount named-rm$/m);
+  assert.match(ev, /^unmount named-rm$/m);
+  assert.match(ev, /^destroy [0-9a-f]{64}$/m);
+  await ok(docker, ['volume', 'rm', 'named-rm']);
+});
+
 test('system df reports images, containers and volumes', { skip }, async () => {
   await ok(docker, ['run', ...N, '--name', 'dfc', '-v', 'dfv:/d', 'busybox', 'sh', '-c', 'head -c 5000 /dev/zero > /d/z; head -c 3000 /dev/zero > /z']);
   for (const cli of [docker, berth]) {
