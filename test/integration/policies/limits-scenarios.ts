@@ -44,6 +44,9 @@ export function limitsScenarios(ctx: Ctx, { it }: ScenarioTools): void {
     const cpus = await run(['--cpus', '64', 'busybox', 'true']);
     assert.equal(cpus.code, 125);
     assert.match(cpus.stderr, /Range of CPUs is from 0.01 to \d+\.00, as there are only \d+ CPUs available/);
+    // this kernel has no blkio weight file: dockerd discards the weight with a warning
+    const blkio = ok(await run(['--blkio-weight', '300', 'busybox', 'true']));
+    assert.match(blkio.stderr, /WARNING: Your kernel does not support Block I\/O weight or the cgroup is not mounted. Weight discarded./);
   });
 
   it('a process over --memory is OOM-killed: exit 137, OOMKilled, oom event', async (name) => {
