@@ -3,6 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import ignore from '@balena/dockerignore';
+import { createHash } from 'node:crypto';
+import { extract } from 'tar-stream';
 import { invalidParameter, notFound } from '../errdefs';
 import { secureJoin } from '../util/securejoin';
 import { decompressStream } from '../util/tar-decompress';
@@ -18,6 +20,8 @@ export interface BuildContext {
   dockerfile: string;
   /** the Dockerfile's name as given (for messages) */
   dockerfileName: string;
+  /** sha256 hex of each regular file of the tar, by path relative to dir */
+  hashes: Map<string, string>;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,29 @@ async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: R
     }
   })(), { objectMode: false });
   return { head, stream };
+}
+
+/**
+ * sha256 of each regular file's bytes, read from the tar as it streams by (beside the
+ * extraction), so that COPY's checksum does not read the context a second time.
+ */
+function hashEntries(stream: Readable, hashes: Map<string, string>): Promise<void> {
+  const ex = extract();
+  const done = new Promise<void>((resolve) => {
+    ex.on('entry', (h, body, next) => {
+      const name = path.posix.normalize(`/${h.name}`).slice(1).replace(/\/$/, '');
+      if (h.type !== 'file' && h.type !== 'contiguous-file') { hashes.delete(name); body.on('end', next); body.resume(); return; }
+      const hash = createHash('sha256');
+      body.on('data', (c: unknown) => hash.update(c as Buffer));
+      body.on('end', () => { hashes.set(name, hash.digest('hex')); next(); });
+    });
+    ex.on('finish', resolve);
+    // a malformed or cut tar leaves the map partial: lookups then fall back to reading files
+    ex.on('error', () => { hashes.clear(); resolve(); });
+  });
+  stream.on('data', (c: Buffer) => ex.write(c));
+  stream.on('end', () => (ex as unknown as NodeJS.WritableStream).end());
+  return done;
 }
 
 function untar(stream: Readable, dir: string): Promise<void> {
@@ -82,7 +109,8 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     const { head, stream: all } = await peek(stream, 512);
     const isTar = head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
-    if (isTar) await untar(all, dir);
+    const hashes = new Map<string, string>();
+    if (isTar) await Promise.all([untar(all, dir), hashEntries(all, hashes)]);
     else if (head.length > 0 && opts.remote) {
       // a remote plain-text Dockerfile: the context is just that file
       const chunks: Buffer[] = [];
@@ -96,7 +124,7 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     }
     const dockerfile = await readDockerfile(dir, name);
     await applyDockerignore(dir);
-    return { dir, dockerfile, dockerfileName: name, close };
+    return { dir, dockerfile, dockerfileName: name, close, hashes };
   } catch (e) {
     await close();
     throw e;

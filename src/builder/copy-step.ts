@@ -49,7 +49,8 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     if (count > 1 && !destIsDir) throw invalidParameter(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
     const tSum = Date.now();
     const sums: string[] = [];
-    for (const s of sources) sums.push(await sourceChecksum(s));
+    const known = fromContext && b.opts.contextHashes ? { root: b.opts.contextDir, hashes: b.opts.contextHashes } : undefined;
+    for (const s of sources) sums.push(await sourceChecksum(s, known));
     for (const f of fetched) sums.push(`file:${createHash('sha256').update(f.data).digest('hex')}`);
     const hash = sums.length === 1 ? sums[0] : `multi:${createHash('sha256').update(sums.join(',')).digest('hex')}`;
     const flags = [chown !== undefined ? `--chown=${chown}` : '', chmod !== undefined ? `--chmod=${flag('chmod')}` : '', from !== undefined ? `--from=${from}` : ''].filter(Boolean).join(' ');

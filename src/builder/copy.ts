@@ -101,22 +101,27 @@ export async function walkDir(abs: string): Promise<SourceFile[]> {
   return out;
 }
 
-async function fileHash(abs: string): Promise<string> {
+/** Hashes already known for files of a root (the context's, taken from its tar). */
+export interface KnownHashes { root: string; hashes: Map<string, string> }
+
+async function fileHash(abs: string, known?: KnownHashes): Promise<string> {
+  const hit = known?.hashes.get(path.relative(known.root, abs));
+  if (hit) return hit;
   const h = createHash('sha256');
   for await (const c of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
   return h.digest('hex');
 }
 
 /** Docker's "file:<sha>" / "dir:<sha>" for one source: contents, names, modes, link targets. */
-export async function sourceChecksum(s: Source): Promise<string> {
-  if (!s.isDir) return `file:${await fileHash(s.abs)}`;
+export async function sourceChecksum(s: Source, known?: KnownHashes): Promise<string> {
+  if (!s.isDir) return `file:${await fileHash(s.abs, known)}`;
   const h = createHash('sha256');
   h.update(`d ${s.st.mode & 0o7777}\n`);
   for (const f of await walkDir(s.abs)) {
     const st = f.st;
     if (st.isSymbolicLink()) h.update(`l ${f.rel} ${await fs.readlink(f.abs)}\n`);
     else if (st.isDirectory()) h.update(`d ${f.rel} ${st.mode & 0o7777}\n`);
-    else if (st.isFile()) h.update(`f ${f.rel} ${st.mode & 0o7777} ${st.size} ${await fileHash(f.abs)}\n`);
+    else if (st.isFile()) h.update(`f ${f.rel} ${st.mode & 0o7777} ${st.size} ${await fileHash(f.abs, known)}\n`);
     else h.update(`o ${f.rel} ${st.mode}\n`);
   }
   return `dir:${h.digest('hex')}`;

@@ -21,6 +21,8 @@ export interface BuilderDeps {
 export interface BuildOptions {
   dockerfile: string;
   contextDir: string;
+  /** sha256 of the context's regular files, from its tar (relative path -> hex) */
+  contextHashes?: Map<string, string>;
   tags: string[];
   buildArgs: Map<string, string | null>;
   target: string;

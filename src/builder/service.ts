@@ -52,7 +52,7 @@ export class BuilderService {
     const ctx = await openContext(path.join(this.deps.tmpDir), { body: req.body, remote: req.remote, dockerfile: req.dockerfileName });
     try {
       const opts: BuildOptions = {
-        dockerfile: ctx.dockerfile, contextDir: ctx.dir, tags: req.tags, buildArgs: req.buildArgs, target: req.target,
+        dockerfile: ctx.dockerfile, contextDir: ctx.dir, contextHashes: ctx.hashes, tags: req.tags, buildArgs: req.buildArgs, target: req.target,
         nocache: req.nocache, pull: req.pull, rm: req.rm, forcerm: req.forcerm, labels: req.labels, cacheFrom: req.cacheFrom,
         hostConfig: req.hostConfig, platform: req.platform, quiet: req.quiet, signal: req.signal,
       };
