@@ -256,7 +256,7 @@ export const contextExport: CommandDef = {
 export const contextImport: CommandDef = {
   path: 'context import',
   use: 'import CONTEXT FILE|-',
-  short: 'Import a context from a tar or zip file',
+  short: 'Import a context from a tar file, as docker context export writes it',
   flags: [],
   args: { min: 2, max: 2 },
   async run(ctx, _v, [name, file]) {
