@@ -5,10 +5,10 @@ import type { ContainerConfig, EndpointSettings, HostConfig, NetworkingConfig } 
 import { BerthError, forbidden, invalidParameter } from '../errdefs';
 import type { Logger } from '../util/log';
 import { contains, formatIp, macFor, mustCidr, parseIp, size } from './ipv4';
-import { runScript, Serial } from './kernel';
+import { runCommand, runScript, Serial } from './kernel';
 import { allocatePorts, portRequests } from './ports';
 import type { Firewall } from './firewall';
-import { type Plug, plugScript, unplugNamespaceScript, unplugScript, vethName } from './sandbox';
+import { type Plug, plugCommands, unplugNamespaceScript, unplugScript, vethName } from './sandbox';
 import type { NetworkStore } from './store';
 import type { EndpointRecord, NetworkRecord, PortMapping } from './types';
 
@@ -145,8 +145,11 @@ export class Attachments {
         this.store.saveEndpoint(ep);
       }
     });
-    if (opts.create) await fs.mkdir(this.netnsDir, { recursive: true, mode: 0o700 });
-    await runScript(plugScript(opts.nsPath, plugs, opts.create));
+    if (opts.create) {
+      await fs.mkdir(this.netnsDir, { recursive: true, mode: 0o700 });
+      await fs.writeFile(opts.nsPath, '');
+    }
+    for (const c of plugCommands(opts.nsPath, plugs, opts.create)) await runCommand(c.cmd, c.args, c.input);
     if (ports.length) await this.firewall.addPorts({ containerId: c.id, ip: plugs[0].ip, bridge: plugs[0].net.bridge, ports });
   }
 

@@ -50,22 +50,22 @@ export class Firewall {
       if (!this.installed && !existing?.nat.length && !existing?.filter.length) return;
       const chains = existing ?? { nat: ['BERTH', 'BERTH-POSTROUTING'], filter: ['BERTH', 'BERTH-FORWARD', 'BERTH-ISOLATION-STAGE-1', 'BERTH-ISOLATION-STAGE-2'] };
       const text = this.installed ? renderUninstall(chains) : renderUninstall(chains).split('\n').filter((l) => !l.startsWith('-D ')).join('\n');
-      await runScript(iptablesRestore(text));
+      await iptablesRestore(text);
       this.installed = false;
       return;
     }
-    await runScript(iptablesRestore(renderAll(bridges, live, { installJumps: !this.installed, existing })));
+    await iptablesRestore(renderAll(bridges, live, { installJumps: !this.installed, existing }));
     this.installed = true;
   }
 
   addPorts(p: LivePorts): Promise<void> {
     if (!this.enabled || !p.ports.length) return Promise.resolve();
-    return this.serial.run(() => runScript(iptablesRestore(renderPortsAdd(p))).then(() => undefined));
+    return this.serial.run(() => iptablesRestore(renderPortsAdd(p)).then(() => undefined));
   }
 
   removePorts(containerId: string): Promise<void> {
     if (!this.enabled) return Promise.resolve();
-    return this.serial.run(() => runScript(iptablesRestore(renderPortsRemove(containerId))).then(() => undefined))
+    return this.serial.run(() => iptablesRestore(renderPortsRemove(containerId)).then(() => undefined))
       .catch((e) => this.log.warn(`removing port rules of ${containerId}: ${String(e)}`));
   }
 }

@@ -22,6 +22,24 @@ export function runScript(script: string, input?: string): Promise<string> {
   });
 }
 
+/** One command with `input` on its stdin; rejects with its stderr. No shell in between. */
+export function runCommand(cmd: string, args: string[], input: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d) => { out += d; });
+    p.stderr!.on('data', (d) => { err += d; });
+    p.on('error', (e) => reject(system(`network setup failed: ${cmd}: ${e.message}`)));
+    p.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else reject(system(`network setup failed: ${err.trim() || `${cmd}: exit status ${code}`}`));
+    });
+    p.stdin!.on('error', () => undefined);
+    p.stdin!.end(input);
+  });
+}
+
 /** A heredoc that feeds `lines` to `cmd`; empty when there is nothing to do. */
 export function heredoc(cmd: string, lines: string[]): string {
   if (!lines.length) return '';
@@ -29,9 +47,8 @@ export function heredoc(cmd: string, lines: string[]): string {
 }
 
 export const ipBatch = (lines: string[]) => heredoc('ip -batch -', lines);
-/** Runs `ip -batch` inside the network namespace bound at `nsPath`. */
-export const ipBatchIn = (nsPath: string, lines: string[]) => heredoc(`nsenter --net=${shq(nsPath)} ip -batch -`, lines);
-export const iptablesRestore = (text: string) => (text ? heredoc('iptables-restore -w --noflush', [text.replace(/\n$/, '')]) : '');
+/** Applies iptables-restore input without flushing the tables (one spawn, no shell). */
+export const iptablesRestore = (text: string) => runCommand('iptables-restore', ['-w', '--noflush'], text);
 
 export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;

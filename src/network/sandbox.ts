@@ -1,4 +1,4 @@
-import { heredoc, ipBatch, shq } from './kernel';
+import { ipBatch, shq } from './kernel';
 import type { NetworkRecord } from './types';
 
 /** One interface to plug into a container's network namespace. */
@@ -12,14 +12,18 @@ export interface Plug {
   primary: boolean;
 }
 
+export interface Command { cmd: string; args: string[]; input: string }
+
 /**
- * The shell script that plugs veth pairs into a container's network namespace, bound at
- * `nsPath`; with `create` it makes that namespace first. One process spawn for the whole
- * setup: `unshare --net=<file> ip -batch` creates the namespace and, inside it, each veth
- * pair (the host end sent to the daemon's namespace), addresses and routes; a second
- * `ip -batch` enslaves the host ends to their bridges.
+ * The two commands that plug veth pairs into a container's network namespace, bound at
+ * `nsPath` (with `create`, a new namespace bound there first; the caller creates the empty
+ * file). `unshare --net=<file> ip -batch -` (or `nsenter --net=<file>` for a running
+ * container) creates, inside the namespace, each veth pair with its host end sent to the
+ * daemon's namespace, plus addresses and routes; then `ip -batch -` in the daemon's
+ * namespace enslaves the host ends to their bridges. Two spawns, no shell: measured cheaper
+ * than one `sh` running both.
  */
-export function plugScript(nsPath: string, plugs: Plug[], create: boolean, daemonNetns = `/proc/${process.pid}/ns/net`): string {
+export function plugCommands(nsPath: string, plugs: Plug[], create: boolean, daemonNetns = `/proc/${process.pid}/ns/net`): [Command, Command] {
   const host: string[] = [];
   const inner: string[] = create ? ['link set lo up'] : [];
   for (const p of plugs) {
@@ -29,9 +33,10 @@ export function plugScript(nsPath: string, plugs: Plug[], create: boolean, daemo
     if (p.primary && !p.net.internal) inner.push(`route add default via ${p.net.gateway} dev ${p.ifname}`);
     host.push(`link set ${p.veth} master ${p.net.bridge} up`);
   }
-  const enter = create ? `: > ${shq(nsPath)}
-unshare --net=${shq(nsPath)}` : `nsenter --net=${shq(nsPath)}`;
-  return heredoc(`${enter} ip -batch -`, inner) + ipBatch(host);
+  return [
+    { cmd: create ? 'unshare' : 'nsenter', args: [`--net=${nsPath}`, 'ip', '-batch', '-'], input: inner.join('\n') + '\n' },
+    { cmd: 'ip', args: ['-batch', '-'], input: host.join('\n') + '\n' },
+  ];
 }
 
 /** Unbinds the namespace; the kernel then destroys it and the veth pairs in it. */

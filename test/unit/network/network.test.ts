@@ -5,7 +5,7 @@ import { portRequests, allocatePorts } from '../../../src/network/ports';
 import { renderAll, renderPortsAdd, renderPortsRemove, parseSaved } from '../../../src/network/rules';
 import { networkFromBody, predefined } from '../../../src/network/config';
 import { filterNetworks } from '../../../src/network/filters';
-import { plugScript } from '../../../src/network/sandbox';
+import { plugCommands } from '../../../src/network/sandbox';
 import type { NetworkRecord } from '../../../src/network/types';
 import { BerthError } from '../../../src/errdefs';
 
@@ -91,11 +91,14 @@ describe('rules', () => {
     assert.deepEqual(saved.chains.nat, ['BERTH', 'BERTH-P-x']);
     assert.equal(saved.jumps, true);
   });
-  test('one spawn plugs a container: unshare + ip -batch inside, ip -batch outside', () => {
-    const s = plugScript('/run/x/netns/c1', [{ net: net(), veth: 'veth1234567', ifname: 'eth0', ip: '10.1.0.2', mac: '02:42:0a:01:00:02', primary: true }], true, '/proc/1/ns/net');
-    assert.match(s, /^: > '\/run\/x\/netns\/c1'\nunshare --net='\/run\/x\/netns\/c1' ip -batch - <<'BERTH_EOF'\nlink set lo up\nlink add name eth0 mtu 1500 address 02:42:0a:01:00:02 type veth peer name veth1234567 mtu 1500 netns \/proc\/1\/ns\/net\n/);
-    assert.match(s, /route add default via 10\.1\.0\.1 dev eth0/);
-    assert.match(s, /ip -batch - <<'BERTH_EOF'\nlink set veth1234567 master br-aaaaaaaaaaaa up\nBERTH_EOF\n$/);
+  test('two spawns plug a container: unshare + ip -batch inside, ip -batch outside', () => {
+    const [inner, host] = plugCommands('/run/x/netns/c1', [{ net: net(), veth: 'veth1234567', ifname: 'eth0', ip: '10.1.0.2', mac: '02:42:0a:01:00:02', primary: true }], true, '/proc/1/ns/net');
+    assert.deepEqual([inner.cmd, ...inner.args], ['unshare', '--net=/run/x/netns/c1', 'ip', '-batch', '-']);
+    assert.equal(inner.input, 'link set lo up\nlink add name eth0 mtu 1500 address 02:42:0a:01:00:02 type veth peer name veth1234567 mtu 1500 netns /proc/1/ns/net\naddr add 10.1.0.2/24 dev eth0\nlink set eth0 up\nroute add default via 10.1.0.1 dev eth0\n');
+    assert.deepEqual([host.cmd, ...host.args, host.input], ['ip', '-batch', '-', 'link set veth1234567 master br-aaaaaaaaaaaa up\n']);
+    const [join] = plugCommands('/proc/42/ns/net', [{ net: net(), veth: 'veth7654321', ifname: 'eth1', ip: '10.1.0.3', mac: '02:42:0a:01:00:03', primary: false }], false, '/proc/1/ns/net');
+    assert.equal(join.cmd, 'nsenter');
+    assert.doesNotMatch(join.input, /route add|lo up/);
   });
 });
 
