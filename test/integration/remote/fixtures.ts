@@ -94,12 +94,20 @@ export async function probe(netns: string, mode: 'plain' | 'tls', port: number, 
   return JSON.parse(r.stdout || '{"response":"","error":"no output"}') as Probe;
 }
 
-export interface Sshd { port: number; proc: ChildProcess; dir: string; env: Record<string, string>; stop(): Promise<void> }
+export interface Sshd {
+  port: number; proc: ChildProcess; dir: string;
+  /** For berth: BERTH_SSH_OPTS with the temp key and known_hosts. */
+  env: Record<string, string>;
+  /** For the docker CLI: a PATH whose `ssh` adds the same options. */
+  dockerEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
 
 /**
  * sshd on 127.0.0.1:`port` inside `netns`, root login by a temp key only. Its sessions get
  * a PATH whose first entry holds a `berth` that runs this checkout, and BERTH_HOST =
- * `daemonHost`, so `ssh ... berth system dial-stdio` reaches the test daemon.
+ * and DOCKER_HOST = `daemonHost`, so `ssh ... berth system dial-stdio` (and the docker CLI's
+ * `docker system dial-stdio`) reach the test daemon.
  */
 export async function startSshd(netns: string, dir: string, port: number, daemonHost: string): Promise<Sshd> {
   fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
@@ -113,7 +121,7 @@ export async function startSshd(netns: string, dir: string, port: number, daemon
     `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd.pid`,
     `AuthorizedKeysFile ${dir}/authorized_keys`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no',
     'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no',
-    `SetEnv PATH=${dir}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin BERTH_HOST=${daemonHost}`, '',
+    `SetEnv PATH=${dir}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin BERTH_HOST=${daemonHost} DOCKER_HOST=${daemonHost}`, '',
   ].join('\n');
   fs.writeFileSync(path.join(dir, 'sshd_config'), config);
   const log = fs.openSync(path.join(dir, 'sshd.log'), 'a');
@@ -129,8 +137,12 @@ export async function startSshd(netns: string, dir: string, port: number, daemon
   const env = {
     BERTH_SSH_OPTS: `-F /dev/null -i ${dir}/client_key -o IdentitiesOnly=yes -o UserKnownHostsFile=${dir}/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes`,
   };
+  // The docker CLI takes no ssh options: an `ssh` first on its PATH adds them.
+  fs.mkdirSync(path.join(dir, 'clientbin'));
+  fs.writeFileSync(path.join(dir, 'clientbin', 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh ${env.BERTH_SSH_OPTS} "$@"\n`, { mode: 0o755 });
+  const dockerEnv = { PATH: `${dir}/clientbin:${process.env.PATH ?? '/usr/bin:/bin'}` };
   return {
-    port, proc, dir, env,
+    port, proc, dir, env, dockerEnv,
     stop: async () => {
       if (proc.exitCode === null && proc.signalCode === null) { proc.kill('SIGTERM'); await exited; }
     },

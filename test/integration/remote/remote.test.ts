@@ -98,7 +98,7 @@ describe('remote access', { skip }, () => {
     assert.doesNotMatch(d.log(), /bt-remote-(nocert|otherca|plain)/);
   });
 
-  test('berth -H ssh://root@127.0.0.1 runs containers through ssh and berth system dial-stdio', { skip: SSHD_AVAILABLE ? false : 'no /usr/sbin/sshd (install openssh-server: scripts/setup.sh)' }, async () => {
+  test('berth -H ssh://root@127.0.0.1 runs containers through ssh and berth system dial-stdio (and so does docker -H ssh://)', { skip: SSHD_AVAILABLE ? false : 'no /usr/sbin/sshd (install openssh-server: scripts/setup.sh)' }, async () => {
     sshd = await startSshd(d.netns, path.join(root, 'sshd'), 2222, d.host);
     const host = `ssh://root@127.0.0.1:${sshd.port}`;
     const berth = (args: string[], input?: string) =>
@@ -110,6 +110,12 @@ describe('remote access', { skip }, () => {
     assert.equal(cat.stdout, 'piped\nend\n', cat.stderr);
     const ps = await berth(['ps', '-a', '--format', '{{.Names}}']);
     assert.equal(ps.code, 0, ps.stderr);
+    // The real docker CLI over ssh to the same host: its far end is `docker system dial-stdio`,
+    // a docker CLI there that dials berthd's socket (DOCKER_HOST in the ssh session).
+    const dk = await inNetns(d.netns, [...DOCKER_ARGV, '-H', host, 'run', '--rm', '--network', 'none', 'busybox', 'echo', 'docker over ssh'],
+      { ...sshd.dockerEnv, DOCKER_CONFIG: configDir(root, 'docker-ssh') }, { timeoutMs: 60_000 });
+    assert.equal(dk.code, 0, dk.stderr);
+    assert.equal(dk.stdout, 'docker over ssh\n');
     // A key that is not authorized is refused by sshd, and berth says what ssh said.
     const bad = await inNetns(d.netns, [...BERTH_ARGV, '-H', host, 'ps'],
       { BERTH_SSH_OPTS: sshd.env.BERTH_SSH_OPTS.replace(`${sshd.dir}/client_key`, `${sshd.dir}/host_key`) }, { timeoutMs: 60_000 });
