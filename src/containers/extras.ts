@@ -10,6 +10,7 @@ import { RestartManager } from './policies';
 import type { ContainerService } from './service';
 import { StatsService } from './stats';
 import { top } from './top';
+import { IpcShm } from './spec-ipc';
 
 /**
  * The policies and the extra container operations (stats, top, changes, export, update,
@@ -27,6 +28,7 @@ export class ContainerExtras {
     this.statsService = new StatsService(svc);
     svc.addHooks(this.restarts);
     svc.addHooks(this.health);
+    svc.addHooks(new IpcShm(svc));
   }
 
   /** After the container service reconciled: pending restarts and healthchecks resume. */

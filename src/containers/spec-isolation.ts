@@ -127,10 +127,7 @@ export function isolationSpec(hc: HostConfig, joinPid: (ref: string) => number, 
   };
   let ipc: NamespaceMode = 'new';
   if (hc.IpcMode === 'host') ipc = 'host';
-  else if (hc.IpcMode?.startsWith('container:')) {
-    ipc = join(hc.IpcMode, 'IPC');
-    mounts.push({ destination: '/dev/shm', type: 'bind', source: `/proc/${(ipc as { path: string }).path.split('/')[2]}/root/dev/shm` });
-  }
+  else if (hc.IpcMode?.startsWith('container:')) ipc = join(hc.IpcMode, 'IPC'); // its /dev/shm comes from spec-ipc.ts
   let pid: NamespaceMode = 'new';
   if (hc.PidMode === 'host') pid = 'host';
   else if (hc.PidMode?.startsWith('container:')) pid = join(hc.PidMode, 'PID');

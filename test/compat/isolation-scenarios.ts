@@ -161,6 +161,13 @@ export function isolationScenarios(ctx: Ctx, { it }: ScenarioTools): void {
     ok(await ctx.cli(['run', '-d', '--name', `${name}-a`, ...NONE, 'busybox', 'sleep', '300']));
     const shared = ok(await run(['--pid', `container:${name}-a`, 'busybox', 'ps', '-o', 'comm']));
     assert.ok(lines(shared.stdout).includes('sleep'), shared.stdout);
+    ok(await ctx.cli(['run', '-d', '--name', `${name}-ipc`, ...NONE, '--ipc', 'shareable', 'busybox', 'sh', '-c', 'echo hello > /dev/shm/x; sleep 300']));
+    const joined = ok(await run(['--ipc', `container:${name}-ipc`, 'busybox', 'sh', '-c', 'sleep 0.3; cat /dev/shm/x; readlink /proc/self/ns/ipc']));
+    const donorNs = ok(await ctx.cli(['exec', `${name}-ipc`, 'readlink', '/proc/self/ns/ipc'])).stdout.trim();
+    assert.deepEqual(lines(joined.stdout), ['hello', donorNs]);
+    const refused = await run(['--ipc', `container:${name}-a`, 'busybox', 'true']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /non-shareable IPC/);
   });
 
   it('inspect shows the isolation settings the daemon applied', async (name) => {
