@@ -18,7 +18,7 @@ export interface ArchiveDeps {
   /** Mounts the container's root if needed and returns the merged dir. */
   rootfs(id: string): Promise<string>;
   /** Volumes and binds of the container, by destination. */
-  mounts(id: string): ContainerMount[];
+  mounts(id: string): ContainerMount[] | Promise<ContainerMount[]>;
 }
 
 /** Go's os.FileMode bits for a stat result. */
@@ -65,7 +65,7 @@ export class ContainerArchive {
 
   private async fsOf(c: ContainerRecord): Promise<ContainerFs> {
     const root = await this.deps.rootfs(c.id);
-    return { root, mounts: this.deps.mounts(c.id), readonlyRoot: !!c.hostConfig.ReadonlyRootfs };
+    return { root, mounts: await this.deps.mounts(c.id), readonlyRoot: !!c.hostConfig.ReadonlyRootfs };
   }
 
   private resolve(cfs: ContainerFs, ref: string, p: string): { r: Resolved; st: fs.Stats } {

@@ -40,12 +40,21 @@ export class VolumeMounts {
 
   mountsOf(id: string): MountPoint[] { return this.volumes.store.mountsOf(id); }
 
-  /** Volumes and binds by destination, for docker cp (tmpfs lives only inside the container). */
-  archiveMounts(id: string): { destination: string; source: string; rw: boolean }[] {
-    return this.mountsOf(id).filter((m) => m.Type !== 'tmpfs').map((m) => ({
-      destination: m.Destination, rw: m.RW,
-      source: m.Type === 'volume' && m.subpath ? secureJoin(m.Source, m.subpath) : m.Source,
-    }));
+  /**
+   * Volumes and binds by destination, for docker cp (tmpfs lives only inside the container).
+   * Volumes with a device (local driver type/device/o) are mounted if no container holds
+   * them, so that a stopped container's copy reaches their content, as dockerd does; the
+   * next stop of a user (or the volume's removal) unmounts them.
+   */
+  async archiveMounts(id: string): Promise<{ destination: string; source: string; rw: boolean }[]> {
+    const out: { destination: string; source: string; rw: boolean }[] = [];
+    for (const m of this.mountsOf(id)) {
+      if (m.Type === 'tmpfs') continue;
+      const v = m.Type === 'volume' ? this.volumes.find(m.Name ?? '') : undefined;
+      if (v?.options.type) await this.volumes.local.mount(v);
+      out.push({ destination: m.Destination, rw: m.RW, source: m.Type === 'volume' && m.subpath ? secureJoin(m.Source, m.subpath) : m.Source });
+    }
+    return out;
   }
 
   private requests(c: ContainerLike): { reqs: MountRequest[]; from: MountPoint[] } {

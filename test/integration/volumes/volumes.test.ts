@@ -131,6 +131,12 @@ test('local driver: tmpfs and bind volumes; removing a bind volume leaves its di
   fs.writeFileSync(path.join(host, 'keep'), 'precious\n');
   await ok(berth, ['volume', 'create', '-o', 'type=none', '-o', `device=${host}`, '-o', 'o=bind', 'bv']);
   assert.equal(await ok(docker, ['run', '--rm', ...N, '-v', 'bv:/b', 'busybox', 'sh', '-c', 'cat /b/keep; echo new > /b/new']), 'precious\n');
+  // docker cp on a stopped container reaches a device volume's content too.
+  await ok(docker, ['create', ...N, '--name', 'bv-user', '-v', 'bv:/b', 'busybox']);
+  const out = path.join(work, 'bv-keep');
+  await ok(docker, ['cp', 'bv-user:/b/keep', out]);
+  assert.equal(fs.readFileSync(out, 'utf8'), 'precious\n');
+  await ok(docker, ['rm', 'bv-user']);
   await ok(docker, ['volume', 'rm', 'bv', 'tv']);
   assert.deepEqual(fs.readdirSync(host).sort(), ['keep', 'new']);
   const bad = await docker(['volume', 'create', '-o', 'foo=bar', 'badopt']);
