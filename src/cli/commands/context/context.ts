@@ -116,6 +116,37 @@ export const contextCreate: CommandDef = {
   },
 };
 
+export const contextUpdate: CommandDef = {
+  path: 'context update',
+  use: 'update [OPTIONS] CONTEXT',
+  short: 'Update a context',
+  flags: [
+    { name: 'description', kind: 'string', usage: 'Description of the context' },
+    { name: 'docker', kind: 'string', typeName: 'stringToString', usage: 'set the docker endpoint (host, ca, cert, key, skip-tls-verify)' },
+  ],
+  args: { min: 1, max: 1 },
+  async run(ctx, v, [name], changed) {
+    try {
+      validateName(name);
+      const store = storeOf(ctx);
+      const meta = store.get(name);
+      if (changed.has('description')) meta.Metadata = { ...meta.Metadata, Description: String(v.description ?? '') };
+      let tls: Partial<Record<TlsFile, Buffer>> | undefined;
+      const docker = String(v.docker ?? '');
+      if (docker) {
+        const ep = parseDockerEndpointFlag(docker);
+        const host = ep.host ?? meta.Endpoints.docker?.Host ?? resolveHost(undefined, {});
+        try { parseHost(host); } catch (e) { throw new ContextError(`unable to parse docker host \`${host}\`: ${(e as Error).message}`); }
+        meta.Endpoints = { ...meta.Endpoints, docker: { Host: host, SkipTLSVerify: ep.skipTLSVerify } };
+        tls = readTls(ep);
+      }
+      store.save(meta, tls);
+      ctx.stdout.write(`${name}\n`);
+      ctx.stderr.write(`Successfully updated context "${name}"\n`);
+    } catch (e) { fail(e); }
+  },
+};
+
 interface Row { Name: string; Description: string; DockerEndpoint: string; Current: boolean; Error: string }
 
 const COLUMNS: Column<Row>[] = [
@@ -278,4 +309,4 @@ async function readStream(s: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-export const contextCommands: CommandDef[] = [contextCreate, contextLs, contextUse, contextShow, contextInspect, contextRm, contextExport, contextImport];
+export const contextCommands: CommandDef[] = [contextCreate, contextUpdate, contextLs, contextUse, contextShow, contextInspect, contextRm, contextExport, contextImport];
