@@ -152,6 +152,8 @@ describe('remote access', { skip }, () => {
     assert.match(await names([]), /bt-ctx-on-tls/);
     assert.match((await berth(['context', 'ls'])).stdout, /^tls-remote \*\s+mutual TLS\s+tcp:\/\/127\.0\.0\.1:2376/m);
 
+    assert.equal((await berth(['context', 'update', 'other-unix', '--description', 'second daemon'])).code, 0);
+    assert.match((await docker(['context', 'ls'])).stdout, /^other-unix\s+second daemon\s+unix:\/\//m);
     const bi = JSON.parse((await berth(['context', 'inspect', 'tls-remote'])).stdout) as unknown[];
     const di = JSON.parse((await docker(['context', 'inspect', 'tls-remote'])).stdout) as unknown[];
     assert.deepEqual(bi, di);
