@@ -101,3 +101,22 @@ test('contexts: names, store layout, resolution order', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('berthd TLS flags and daemon.json keys (dockerd names)', async () => {
+  const { parseDaemonArgs } = await import('../../../src/config/daemon');
+  const dir = mkdtempSync(join(tmpdir(), 'bt-djson-'));
+  try {
+    const file = join(dir, 'daemon.json');
+    writeFileSync(file, JSON.stringify({ hosts: ['tcp://127.0.0.1:2376'], tlsverify: true, tlscacert: '/c/ca.pem', tlscert: '/c/cert.pem', tlskey: '/c/key.pem' }));
+    const fromFile = parseDaemonArgs(['--config-file', file]).config;
+    assert.deepEqual([fromFile.tlsVerify, fromFile.tlsCaCert, fromFile.tlsCert, fromFile.tlsKey], [true, '/c/ca.pem', '/c/cert.pem', '/c/key.pem']);
+    assert.deepEqual(fromFile.hosts, ['tcp://127.0.0.1:2376']);
+    assert.throws(() => parseDaemonArgs(['--config-file', file, '--tlsverify']), /specified both as a flag and in the configuration file: tlsverify/);
+    const flags = parseDaemonArgs(['--config-file', join(dir, 'none.json'), '-H', 'tcp://127.0.0.1:2375', '--tls=false', '--tlsverify=false']).config;
+    assert.equal(flags.tls, false);
+    assert.equal(flags.tlsVerify, false);
+    assert.equal(parseDaemonArgs(['--config-file', join(dir, 'none.json')]).config.tls, undefined, 'not given stays undefined');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
