@@ -64,7 +64,11 @@ export function validateIsolation(config: ContainerConfig, hc: HostConfig): stri
   const sec = parseSecurityOpts(hc.SecurityOpt);
   resolveCaps({ privileged: !!hc.Privileged, capAdd: hc.CapAdd ?? undefined, capDrop: hc.CapDrop ?? undefined, available: boundingCaps() });
   if (typeof sec.seccomp === 'object') containerSeccomp(sec, [], false); // a malformed profile fails now, not at start
-  for (const d of hc.Devices ?? []) devicesFor(d.PathOnHost ?? '', d.PathInContainer || d.PathOnHost || '');
+  for (const d of hc.Devices ?? []) {
+    devicesFor(d.PathOnHost ?? '', d.PathInContainer || d.PathOnHost || '');
+    if (d.CgroupPermissions && !/^[rwm]{1,3}$/.test(d.CgroupPermissions)) throw invalidParameter(`invalid device mode: ${d.CgroupPermissions}`);
+  }
+  for (const r of hc.DeviceCgroupRules ?? []) parseDeviceRule(r);
   if (hc.Init) initBinary();
   const warnings = validateResources(hc as ResourceInput);
   if (!hc.ShmSize) hc.ShmSize = 64 * 1024 * 1024;
@@ -144,4 +148,35 @@ export function isolationSpec(hc: HostConfig, joinPid: (ref: string) => number, 
     namespaces: { ipc, pid, uts: hostNet || hc.UTSMode === 'host' ? 'host' : 'new' },
     mounts, devices, resources: ociResources(hc as ResourceInput), seccomp, noNewPrivileges: sec.noNewPrivileges, initArgs,
   };
+}
+
+/** `--device-cgroup-rule "c 1:3 mr"` as an OCI device rule (dockerd's regexp and message). */
+export function parseDeviceRule(rule: string): { allow: boolean; type: string; major?: number; minor?: number; access: string } {
+  const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule);
+  if (!m) throw invalidParameter(`invalid device cgroup rule format: '${rule}'`);
+  return {
+    allow: true, type: m[1], ...(m[2] !== '*' ? { major: Number(m[2]) } : {}), ...(m[3] !== '*' ? { minor: Number(m[3]) } : {}), access: m[4],
+  };
+}
+
+type DeviceRule = { allow: boolean; type?: string; major?: number; minor?: number; access: string };
+
+/**
+ * After buildSpec: `--device X:Y:r` narrows the rwm rule the runtime added for that node, and
+ * --device-cgroup-rule entries are appended. Privileged containers already allow everything.
+ */
+export function applyDeviceRules(spec: { linux?: { resources?: { devices?: DeviceRule[] } } }, hc: HostConfig): void {
+  const rules = spec.linux?.resources?.devices;
+  if (hc.Privileged || !Array.isArray(rules)) return;
+  for (const m of hc.Devices ?? []) {
+    const perms = m.CgroupPermissions || 'rwm';
+    if (perms === 'rwm') continue;
+    for (const d of devicesFor(m.PathOnHost ?? '', m.PathInContainer || m.PathOnHost || '')) {
+      for (let i = rules.length - 1; i >= 0; i--) {
+        const r = rules[i];
+        if (r.allow && r.type === d.type && r.major === d.major && r.minor === d.minor && r.access === 'rwm') { r.access = perms; break; }
+      }
+    }
+  }
+  for (const r of hc.DeviceCgroupRules ?? []) rules.push(parseDeviceRule(r));
 }

@@ -7,7 +7,7 @@ import type { ContainerRecord } from './record';
 import { resolveUser } from './user';
 import { hostsFile, resolvConf, writeEtcFiles } from './etcfiles';
 import type { StartExtras } from './hooks';
-import { isolationSpec } from './spec-isolation';
+import { applyDeviceRules, isolationSpec } from './spec-isolation';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -69,7 +69,7 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
   // The sort is stable, so at one destination a user's mount still comes last and wins.
   mounts.sort((a, b) => a.destination.split('/').filter(Boolean).length - b.destination.split('/').filter(Boolean).length);
 
-  return buildSpec({
+  const spec = buildSpec({
     id: c.id,
     rootfs,
     readonlyRootfs: !!hc.ReadonlyRootfs,
@@ -95,4 +95,6 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     sysctl: hc.Sysctls ?? undefined,
     resources: iso.resources,
   });
+  applyDeviceRules(spec, hc);
+  return spec;
 }

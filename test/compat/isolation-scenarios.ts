@@ -130,13 +130,18 @@ export function isolationScenarios(ctx: Ctx, { it }: ScenarioTools): void {
     assert.match(shm.stdout, /^shm\s+8192\s/m);
   });
 
-  it('--device, --ulimit, --group-add', async () => {
+  it('--device (with permissions), --device-cgroup-rule, --ulimit, --group-add', async () => {
     const dev = ok(await run(['--device', '/dev/fuse', 'busybox', 'ls', '-l', '/dev/fuse']));
     assert.match(dev.stdout, /^c.* 10,\s+229 /);
     const ul = ok(await run(['--ulimit', 'nofile=100:200', 'busybox', 'sh', '-c', 'ulimit -n; ulimit -Hn']));
     assert.deepEqual(lines(ul.stdout), ['100', '200']);
     const ga = ok(await run(['--group-add', '33', 'busybox', 'id']));
     assert.match(ga.stdout, /groups=.*33\(www-data\)/);
+    const ro = await run(['--device', '/dev/fuse:/dev/fuse:r', 'busybox', 'sh', '-c', 'grep 10:229 /sys/fs/cgroup/devices/devices.list; echo x > /dev/fuse']);
+    assert.equal(lines(ro.stdout)[0], 'c 10:229 r');
+    assert.match(ro.stderr, /Operation not permitted/);
+    const rule = ok(await run(['--device-cgroup-rule', 'c 10:229 rw', 'busybox', 'grep', '10:229', '/sys/fs/cgroup/devices/devices.list']));
+    assert.equal(rule.stdout, 'c 10:229 rw\n');
     const missing = await run(['--device', '/dev/nonexistent-berth', 'busybox', 'true']);
     assert.notEqual(missing.code, 0); // docker run maps "no such file or directory" to 127
     assert.match(missing.stderr, /error gathering device information while adding custom device "\/dev\/nonexistent-berth"/);
