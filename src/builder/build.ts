@@ -2,6 +2,7 @@ import { BerthError, invalidParameter, notFound } from '../errdefs';
 import { familiarString, parseRepoTag } from '../util/reference';
 import { shortId } from '../util/ids';
 import { parseDockerfile, parseLine, KNOWN, type RawInstruction } from './dockerfile';
+import { validateInstruction } from './validate';
 import { dispatch } from './dispatch';
 import type { BuildOptions, BuildRun, BuilderDeps } from './run-state';
 import { ShellLex } from './shell-lex';
@@ -19,14 +20,13 @@ export interface BuildResult { imageId: string }
 
 export interface StreamOut { stream(s: string): void; aux(o: object): void; progress?(o: object): void }
 
-function splitStages(all: RawInstruction[]): { meta: RawInstruction[]; stages: Stage[] } {
+function splitStages(all: RawInstruction[], escape: string): { meta: RawInstruction[]; stages: Stage[] } {
   const meta: RawInstruction[] = [];
   const stages: Stage[] = [];
   for (const ins of all) {
-    if (!KNOWN.has(ins.cmd)) throw invalidParameter(`dockerfile parse error line ${ins.line}: unknown instruction: ${ins.cmd.toUpperCase()}`);
+    validateInstruction(ins, escape);
     if (ins.cmd === 'from') {
-      const w = parseWords(ins.args);
-      if (w.length !== 1 && !(w.length === 3 && w[1].toLowerCase() === 'as')) throw invalidParameter('FROM requires either one or three arguments');
+      const w = parseWords(ins.args, escape);
       const name = w.length === 3 ? w[2].toLowerCase() : '';
       if (name && stages.some((s) => s.name === name)) throw invalidParameter(`duplicate name ${name}`);
       stages.push({ name, from: ins, instructions: [], index: stages.length });
@@ -58,9 +58,12 @@ function neededStages(stages: Stage[], targetIdx: number): Stage[] {
   return stages.filter((s) => need.has(s.index));
 }
 
-export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamOut): Promise<BuildResult> {
+/** The parsed and checked Dockerfile and the stages to build (parse errors throw here, before any output). */
+export interface BuildPlan { escape: string; meta: RawInstruction[]; built: Stage[]; total: number }
+
+export function planBuild(opts: Pick<BuildOptions, 'dockerfile' | 'target' | 'labels'>): BuildPlan {
   const parsed = parseDockerfile(opts.dockerfile);
-  const { meta, stages } = splitStages(parsed.instructions);
+  const { meta, stages } = splitStages(parsed.instructions, parsed.escape);
   let targetIdx = stages.length - 1;
   if (opts.target) {
     targetIdx = stages.findIndex((s) => s.name === opts.target.toLowerCase());
@@ -73,6 +76,12 @@ export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamO
     built[built.length - 1].instructions.push(parseLine(line));
   }
   const total = meta.length + built.reduce((n, s) => n + 1 + s.instructions.length, 0);
+  return { escape: parsed.escape, meta, built, total };
+}
+
+export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamOut, plan: BuildPlan = planBuild(opts)): Promise<BuildResult> {
+  const { meta, built, total } = plan;
+  const parsed = { escape: plan.escape };
   const out = (s: string) => { if (!opts.quiet) w.stream(s); };
   const b: BuildRun = {
     deps, opts, lex: new ShellLex(parsed.escape), out, stages: new Map(), metaArgs: new Map(), buildArgs: opts.buildArgs,

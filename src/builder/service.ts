@@ -5,7 +5,7 @@ import type { HostConfig } from '../api/types';
 import { BerthError, invalidParameter } from '../errdefs';
 import { familiarString, parseRepoTag, type Reference } from '../util/reference';
 import { shortId } from '../util/ids';
-import { runBuild, type StreamOut } from './build';
+import { planBuild, runBuild, type StreamOut } from './build';
 import { openContext } from './context';
 import type { BuildOptions, BuilderDeps } from './run-state';
 
@@ -46,7 +46,11 @@ export class BuilderService {
     return tags.map((t) => parseRepoTag(t));
   }
 
-  async build(req: BuildRequest, w: StreamOut): Promise<string> {
+  /**
+   * Reads the context and checks the Dockerfile, then calls `started` (the caller answers
+   * 200 and streams from there: errors before it are plain API errors, as dockerd's).
+   */
+  async build(req: BuildRequest, w: StreamOut, started: () => void = () => undefined): Promise<string> {
     const refs = this.parseTags(req.tags);
     const t0 = Date.now();
     const ctx = await openContext(path.join(this.deps.tmpDir), { body: req.body, remote: req.remote, dockerfile: req.dockerfileName });
@@ -56,8 +60,10 @@ export class BuilderService {
         nocache: req.nocache, pull: req.pull, rm: req.rm, forcerm: req.forcerm, labels: req.labels, cacheFrom: req.cacheFrom,
         hostConfig: req.hostConfig, platform: req.platform, quiet: req.quiet, signal: req.signal,
       };
+      const plan = planBuild(opts);
+      started();
       const t1 = Date.now();
-      const { imageId } = await runBuild(this.deps, opts, w);
+      const { imageId } = await runBuild(this.deps, opts, w, plan);
       this.deps.log.debug(`build: context ${t1 - t0} ms, steps ${Date.now() - t1} ms`);
       if (req.quiet) w.stream(`${imageId}\n`);
       else w.stream(`Successfully built ${shortId(imageId)}\n`);

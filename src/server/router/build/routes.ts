@@ -13,7 +13,7 @@ import { type Ctx, type Router, boolParam, filtersParam, intParam } from '../../
  * Query parsing is tolerant as dockerd's: empty or `[]`/`{}` JSON values mean "none".
  */
 export interface BuildBackend {
-  build(req: BuildRequest, w: { stream(s: string): void; aux(o: object): void; progress(o: object): void }): Promise<string>;
+  build(req: BuildRequest, w: { stream(s: string): void; aux(o: object): void; progress(o: object): void }, started: () => void): Promise<string>;
   parseTags(tags: string[]): unknown;
   prune(filters: Map<string, string[]>): Promise<{ CachesDeleted: string[] | null; SpaceReclaimed: number }>;
   records(): BuildCacheRecord[];
@@ -66,13 +66,17 @@ export function parseBuildQuery(q: URLSearchParams): Omit<BuildRequest, 'body'> 
 async function postBuild(ctx: Ctx, backend: BuildBackend): Promise<void> {
   const req = parseBuildQuery(ctx.query);
   backend.parseTags(req.tags);
-  ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
   const cancel = new AbortController();
   ctx.res.on('close', () => { if (!ctx.res.writableFinished) cancel.abort(); });
-  const line = (o: object) => { if (!ctx.res.destroyed) ctx.res.write(`${JSON.stringify(o)}\r\n`); };
+  let streaming = false;
+  const start = () => { if (!streaming) { streaming = true; ctx.res.writeHead(200, { 'Content-Type': 'application/json' }); } };
+  const line = (o: object) => { start(); if (!ctx.res.destroyed) ctx.res.write(`${JSON.stringify(o)}\r\n`); };
   try {
-    await backend.build({ ...req, body: req.remote ? undefined : ctx.req, signal: cancel.signal }, { stream: (s) => line({ stream: s }), aux: (o) => line({ aux: o }), progress: (o) => line(o) });
+    await backend.build({ ...req, body: req.remote ? undefined : ctx.req, signal: cancel.signal },
+      { stream: (s) => line({ stream: s }), aux: (o) => line({ aux: o }), progress: (o) => line(o) }, start);
   } catch (e) {
+    // before the build started (context, Dockerfile parse errors) dockerd answers an API error
+    if (!streaming) throw e;
     const message = e instanceof Error ? e.message : String(e);
     line({ errorDetail: { ...(codeOf(message)), message }, error: message });
   }
