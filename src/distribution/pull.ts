@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
-import { invalidParameter, isNotFound, notFound } from '../errdefs';
+import { invalidParameter, notFound } from '../errdefs';
 import type { UnpackedLayer } from '../images/commit';
 import { chainIds } from '../images/commit';
 import { hostArch } from '../images/import';
@@ -57,31 +56,30 @@ async function fetchBlobBuffer(s: RegistrySession, d: Descriptor): Promise<Buffe
   return body;
 }
 
-/** Hashes and counts the bytes going through; fails at the end on a wrong digest or size. */
-function verifier(d: Descriptor, onBytes: (n: number) => void, tee: PassThrough): Transform {
-  const hash = createHash('sha256');
+/**
+ * Counts the bytes going through (for progress) and copies them to `tee`, the content
+ * store's ingest, which hashes them and checks the digest at the end (one hash per blob).
+ * A blob longer than its descriptor says fails at once.
+ */
+function counter(d: Descriptor, onBytes: (n: number) => void, tee: PassThrough): Transform {
   let n = 0;
   return new Transform({
     transform(chunk: Buffer, _e, cb) {
-      hash.update(chunk);
       n += chunk.length;
+      if (n > d.size) { cb(verifyError(d)); return; }
       onBytes(n);
       if (!tee.write(chunk)) tee.once('drain', () => cb(null, chunk));
       else cb(null, chunk);
     },
     flush(cb) {
-      const got = `sha256:${hash.digest('hex')}`;
-      if (got !== d.digest || n !== d.size) {
-        const e = invalidParameter(`filesystem layer verification failed for digest ${d.digest}`);
-        tee.destroy(e);
-        cb(e);
-        return;
-      }
+      if (n !== d.size) { const e = verifyError(d); tee.destroy(e); cb(e); return; }
       tee.end();
       cb();
     },
   });
 }
+
+const verifyError = (d: Descriptor) => invalidParameter(`filesystem layer verification failed for digest ${d.digest}`);
 
 export async function pullImage(svc: DistributionService, o: PullOptions, out: ProgressSink): Promise<string> {
   const ref = pullReference(o.name, o.tag);
@@ -124,7 +122,8 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
   const chains = chainIds(diffIds);
   const limit = limiter(svc.opts.maxConcurrentDownloads ?? 6);
   const emptyTmp = path.join(images.layers.root, '.tmp-absent');
-  const releases: (() => void)[] = [];
+  // Pinned before the check, so that a concurrent clean-up cannot take a layer said to exist.
+  const releases: (() => void)[] = [images.pinLayers(chains)];
   const unpacked: Promise<UnpackedLayer>[] = manifest.layers.map((d, i) => {
     const sid = shortDigest(d.digest);
     const have = images.records.layer(chains[i]);
@@ -178,25 +177,34 @@ async function downloadLayer(svc: DistributionService, s: RegistrySession, d: De
   const draw = throttled(out);
   const toStore = new PassThrough();
   releases.push(svc.hold(d.digest));
-  const v = verifier(d, (n) => draw(sid, 'Downloading', n, d.size), toStore);
+  const v = counter(d, (n) => draw(sid, 'Downloading', n, d.size), toStore);
   const body: Readable = res.body;
   body.on('error', (e) => v.destroy(e));
   v.on('error', (e) => { body.destroy(); toStore.destroy(e); });
-  const stored = images.content.ingest(toStore, d.digest).catch((e: unknown) => { v.destroy(e as Error); throw e; });
+  const stored = images.content.ingest(toStore, d.digest).catch((e: unknown) => {
+    const err = /digest mismatch/.test(String((e as Error).message)) ? verifyError(d) : e as Error;
+    v.destroy(err);
+    throw err;
+  });
   v.once('end', () => {
     out(status(sid, 'Verifying Checksum'));
     out(status(sid, 'Download complete'));
   });
   body.pipe(v);
   try {
-    const [layer] = await Promise.all([images.unpackLayer(v, { keepTar: false }), stored]);
+    // The ingest's verdict comes first: when the unpack fails (a corrupt blob often breaks
+    // gunzip before its end), the rest still drains into the ingest, whose digest check
+    // then names the real cause.
+    const unpacked = images.unpackLayer(v, { keepTar: false });
+    unpacked.catch(() => { v.unpipe(); v.resume(); });
+    await stored.catch(async (e: unknown) => { const l = await unpacked.catch(() => undefined); if (l) await images.layers.discard(l.prepared); throw e; });
+    const layer = await unpacked;
     out({ status: 'Extracting', progressDetail: { current: d.size, total: d.size }, progress: '', id: sid });
     out(status(sid, 'Pull complete'));
     return layer;
   } catch (e) {
     body.destroy();
     await stored.catch(() => undefined);
-    if (isNotFound(e)) throw e;
     throw e;
   }
 }

@@ -260,10 +260,27 @@ export class LocalImageService implements ImageService {
     this.events?.publish('image', action, id, attrs);
   }
 
+  /** Layers a pull or load in progress counts on ("Already exists"): kept by collectLayers until released. */
+  private pinned = new Map<string, number>();
+
+  pinLayers(chainIds: string[]): () => void {
+    for (const c of chainIds) this.pinned.set(c, (this.pinned.get(c) ?? 0) + 1);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      for (const c of chainIds) {
+        const n = (this.pinned.get(c) ?? 1) - 1;
+        if (n <= 0) this.pinned.delete(c); else this.pinned.set(c, n);
+      }
+    };
+  }
+
   /** Removes layers that no image or container stands on (dirs first renamed away, then rows). */
   async collectLayers(): Promise<string[]> {
     const gone: string[] = [];
     for (const l of this.records.unreferencedLayers()) {
+      if (this.pinned.has(l.chain_id)) continue;
       await this.layers.remove(l.dir);
       this.records.deleteLayer(l.chain_id);
       gone.push(l.chain_id);

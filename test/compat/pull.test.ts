@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { TestDaemon, makeCli, target, type Cli } from '../integration/harness';
 import {
   addOciImage, busyboxLayer, makeCerts, oneFileTar, skopeoCopy, startRegistry, writeIndex, type Registry,
@@ -143,29 +144,31 @@ test('OCI multi-platform index with zstd layers pulls the host platform and runs
   ok(await cli(['rmi', `${plain.host}/multi:latest`]), 'rmi');
 });
 
-test('a corrupted blob fails the pull and leaves nothing behind', { skip: skip || (target() === 'docker' && 'inspects berth\'s data root') }, async () => {
-  const layout = path.join(work, 'corrupt');
-  const img = addOciImage(layout, [oneFileTar('big.bin', Buffer.alloc(300_000, 7))], { compress: 'none' });
+for (const compress of ['none', 'gzip'] as const) {
+test(`a corrupted ${compress} blob fails the pull and leaves nothing behind`, { skip: skip || (target() === 'docker' && 'inspects berth\'s data root') }, async () => {
+  const layout = path.join(work, `corrupt-${compress}`);
+  const img = addOciImage(layout, [oneFileTar('big.bin', randomBytes(300_000))], { compress });
   writeIndex(layout, [{ img }]);
-  skopeoCopy(d.netns, `oci:${layout}:latest`, `docker://${plain.host}/corrupt:latest`, { format: 'oci' });
+  skopeoCopy(d.netns, `oci:${layout}:latest`, `docker://${plain.host}/corrupt-${compress}:latest`, { format: 'oci' });
   // what skopeo pushed (it may have recompressed): the tag's manifest in the registry's storage
   const v2 = path.join(plain.dir, 'data', 'docker', 'registry', 'v2');
   const blobFile = (dg: string) => path.join(v2, 'blobs', 'sha256', dg.slice(7, 9), dg.slice(7), 'data');
-  const link = fs.readFileSync(path.join(v2, 'repositories', 'corrupt', '_manifests', 'tags', 'latest', 'current', 'link'), 'utf8').trim();
+  const link = fs.readFileSync(path.join(v2, 'repositories', `corrupt-${compress}`, '_manifests', 'tags', 'latest', 'current', 'link'), 'utf8').trim();
   const layerDigest = (JSON.parse(fs.readFileSync(blobFile(link), 'utf8')) as { layers: { digest: string }[] }).layers[0].digest;
   const blob = blobFile(layerDigest);
   const bytes = fs.readFileSync(blob);
   bytes[bytes.length - 100] ^= 0xff;
   fs.writeFileSync(blob, bytes);
   const layersBefore = fs.readdirSync(path.join(d.dataRoot, 'overlay2')).sort();
-  const p = await clis.berth(['pull', `${plain.host}/corrupt:latest`]);
+  const p = await clis.berth(['pull', `${plain.host}/corrupt-${compress}:latest`]);
   assert.notEqual(p.code, 0);
   assert.match(p.stdout + p.stderr, new RegExp(`filesystem layer verification failed for digest ${layerDigest}`));
-  const imgs = await clis.berth(['images', '-q', `${plain.host}/corrupt`]);
+  const imgs = await clis.berth(['images', '-q', `${plain.host}/corrupt-${compress}`]);
   assert.equal(imgs.stdout.trim(), '');
   assert.deepEqual(fs.readdirSync(path.join(d.dataRoot, 'overlay2')).sort(), layersBefore);
   assert.ok(!fs.existsSync(path.join(d.dataRoot, 'content', 'blobs', 'sha256', layerDigest.slice(7))));
 });
+}
 
 test('save and load round trip keeps the image id (docker CLI and berth)', { skip }, async () => {
   const ref = `${plain.host}/busybox:latest`;
