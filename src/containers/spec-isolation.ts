@@ -41,6 +41,8 @@ function checkModes(hc: HostConfig): void {
   const uts = hc.UTSMode ?? '';
   if (!['', 'host'].includes(uts)) throw invalidParameter(`invalid UTS mode: ${uts}`);
   if (uts === 'host' && hc.NetworkMode?.startsWith('container:')) throw invalidParameter('conflicting options: hostname and the network mode');
+  const cgroupns = hc.CgroupnsMode ?? '';
+  if (!['', 'host', 'private'].includes(cgroupns)) throw invalidParameter(`invalid cgroup namespace mode: ${cgroupns}`);
   const userns = hc.UsernsMode ?? '';
   if (!['', 'host'].includes(userns)) throw invalidParameter(`invalid USER mode: ${userns}`);
 }
@@ -162,10 +164,14 @@ export function parseDeviceRule(rule: string): { allow: boolean; type: string; m
 type DeviceRule = { allow: boolean; type?: string; major?: number; minor?: number; access: string };
 
 /**
- * After buildSpec: `--device X:Y:r` narrows the rwm rule the runtime added for that node, and
+ * After buildSpec: `--cgroupns private` adds a cgroup namespace; `--device X:Y:r` narrows the rwm rule the runtime added for that node, and
  * --device-cgroup-rule entries are appended. Privileged containers already allow everything.
  */
-export function applyDeviceRules(spec: { linux?: { resources?: { devices?: DeviceRule[] } } }, hc: HostConfig): void {
+export function applyDeviceRules(spec: { linux?: { resources?: { devices?: DeviceRule[] }; namespaces?: { type: string }[] } }, hc: HostConfig): void {
+  // --cgroupns private: a cgroup namespace of its own (buildSpec only knows host mode, v1's default)
+  if (hc.CgroupnsMode === 'private' && Array.isArray(spec.linux?.namespaces) && !spec.linux!.namespaces!.some((n) => n.type === 'cgroup')) {
+    spec.linux!.namespaces!.push({ type: 'cgroup' });
+  }
   const rules = spec.linux?.resources?.devices;
   if (hc.Privileged || !Array.isArray(rules)) return;
   for (const m of hc.Devices ?? []) {

@@ -156,11 +156,15 @@ export function isolationScenarios(ctx: Ctx, { it }: ScenarioTools): void {
     assert.match(bad.stderr, /kernel\.panic.* is not allowed/);
   });
 
-  it('--pid host, --uts host, --ipc host, --pid container:<name>', async (name) => {
+  it('--pid host, --uts host, --ipc host/shareable/container:, --pid container:<name>, --cgroupns', async (name) => {
     const pid = ok(await run(['--pid', 'host', 'busybox', 'sh', '-c', 'ps -o pid | wc -l']));
     assert.ok(Number(pid.stdout.trim()) > 5, pid.stdout);
     const uts = ok(await run(['--uts', 'host', 'busybox', 'hostname']));
     assert.equal(uts.stdout.trim(), os.hostname());
+    const cgHost = ok(await run(['busybox', 'readlink', '/proc/self/ns/cgroup']));
+    assert.equal(cgHost.stdout.trim(), fs.readlinkSync('/proc/self/ns/cgroup'), 'cgroup v1: host cgroup namespace by default');
+    const cgPriv = ok(await run(['--cgroupns', 'private', 'busybox', 'readlink', '/proc/self/ns/cgroup']));
+    assert.notEqual(cgPriv.stdout.trim(), fs.readlinkSync('/proc/self/ns/cgroup'));
     const ipcHost = ok(await run(['--ipc', 'host', 'busybox', 'readlink', '/proc/self/ns/ipc']));
     assert.equal(ipcHost.stdout.trim(), fs.readlinkSync('/proc/self/ns/ipc'));
     ok(await ctx.cli(['run', '-d', '--name', `${name}-a`, ...NONE, 'busybox', 'sleep', '300']));
