@@ -93,11 +93,15 @@ export function registerBuildBehaviour(get: () => { daemon: TestDaemon; cli: Cli
   });
 
   const errors: [string, Record<string, string>, RegExp][] = [
-    ['unknown instruction', { Dockerfile: 'FROM busybox\nFOO bar\n' }, /unknown instruction: FOO/i],
+    ['unknown instruction', { Dockerfile: 'FROM busybox\nFOO bar\n' }, /Error response from daemon: dockerfile parse error line 2: unknown instruction: FOO/],
     ['missing COPY source', { Dockerfile: 'FROM busybox\nCOPY nope.txt /x\n' }, /COPY failed: (file not found in build context or excluded by \.dockerignore: )?stat nope\.txt: file does not exist/],
     ['COPY from outside the context', { Dockerfile: 'FROM busybox\nCOPY ../outside /x\n' }, /COPY failed: forbidden path outside the build context: \.\.\/outside \(\)/],
     ['several sources need a directory', { Dockerfile: 'FROM busybox\nCOPY a b /x\n', a: '', b: '' }, /When using COPY with more than one source file, the destination must be a directory and end with a \//],
     ['unknown target', { Dockerfile: 'FROM busybox AS one\n' }, /failed to reach build target nope in Dockerfile/],
+    ['SHELL not in JSON form', { Dockerfile: 'FROM busybox\nSHELL sh -c\n' }, /Error response from daemon: dockerfile parse error line 2: SHELL requires the arguments to be in JSON form/],
+    ['ENV with one argument', { Dockerfile: 'FROM busybox\nENV A\n' }, /Error response from daemon: failed to parse Dockerfile: ENV must have two arguments/],
+    ['bad HEALTHCHECK duration', { Dockerfile: 'FROM busybox\nHEALTHCHECK --interval=xx CMD true\n' }, /Error response from daemon: dockerfile parse error line 2: time: invalid duration "xx"/],
+    ['USER that does not exist', { Dockerfile: 'FROM busybox\nUSER nobodyx\nRUN true\n' }, /unable to find user nobodyx: no matching entries in passwd file/],
   ];
   for (const [title, files, re] of errors) {
     test(`error: ${title}`, async () => {
