@@ -164,10 +164,11 @@ export function parseDeviceRule(rule: string): { allow: boolean; type: string; m
 type DeviceRule = { allow: boolean; type?: string; major?: number; minor?: number; access: string };
 
 /**
- * After buildSpec: `--cgroupns private` adds a cgroup namespace; `--device X:Y:r` narrows the rwm rule the runtime added for that node, and
+ * After buildSpec: `--ipc none` has no /dev/shm; `--cgroupns private` adds a cgroup namespace; `--device X:Y:r` narrows the rwm rule the runtime added for that node, and
  * --device-cgroup-rule entries are appended. Privileged containers already allow everything.
  */
-export function applyDeviceRules(spec: { linux?: { resources?: { devices?: DeviceRule[] }; namespaces?: { type: string }[] } }, hc: HostConfig): void {
+export function finishSpec(spec: { mounts?: { destination: string }[]; linux?: { resources?: { devices?: DeviceRule[] }; namespaces?: { type: string }[] } }, hc: HostConfig): void {
+  if (hc.IpcMode === 'none' && Array.isArray(spec.mounts)) spec.mounts = spec.mounts.filter((m) => m.destination !== '/dev/shm');
   // --cgroupns private: a cgroup namespace of its own (buildSpec only knows host mode, v1's default)
   if (hc.CgroupnsMode === 'private' && Array.isArray(spec.linux?.namespaces) && !spec.linux!.namespaces!.some((n) => n.type === 'cgroup')) {
     spec.linux!.namespaces!.push({ type: 'cgroup' });

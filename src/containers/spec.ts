@@ -7,7 +7,7 @@ import type { ContainerRecord } from './record';
 import { resolveUser } from './user';
 import { hostsFile, resolvConf, writeEtcFiles } from './etcfiles';
 import type { StartExtras } from './hooks';
-import { applyDeviceRules, isolationSpec } from './spec-isolation';
+import { finishSpec, isolationSpec } from './spec-isolation';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -95,6 +95,6 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     sysctl: hc.Sysctls ?? undefined,
     resources: iso.resources,
   });
-  applyDeviceRules(spec, hc);
+  finishSpec(spec, hc);
   return spec;
 }

@@ -161,6 +161,8 @@ export function isolationScenarios(ctx: Ctx, { it }: ScenarioTools): void {
     assert.ok(Number(pid.stdout.trim()) > 5, pid.stdout);
     const uts = ok(await run(['--uts', 'host', 'busybox', 'hostname']));
     assert.equal(uts.stdout.trim(), os.hostname());
+    const none = await run(['--ipc', 'none', 'busybox', 'ls', '-d', '/dev/shm']);
+    assert.notEqual(none.code, 0, 'no /dev/shm with --ipc none');
     const cgHost = ok(await run(['busybox', 'readlink', '/proc/self/ns/cgroup']));
     assert.equal(cgHost.stdout.trim(), fs.readlinkSync('/proc/self/ns/cgroup'), 'cgroup v1: host cgroup namespace by default');
     const cgPriv = ok(await run(['--cgroupns', 'private', 'busybox', 'readlink', '/proc/self/ns/cgroup']));
