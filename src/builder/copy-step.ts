@@ -59,7 +59,7 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     const cmd = [...shellOf(st), '#(nop) ', comment];
     const cc = cacheConfig(st, cmd);
     const key = BuildCache.key(st.imageId, cc);
-    if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+    if (await probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
     const layer = await withRootfs(b, st, async (root) => {
       const identity = chown !== undefined ? parseChown(root, chown) : undefined;
       await placeSources({ root, dest, destIsDir: destIsDir || count > 1, identity, chmod, extract: isAdd && from === undefined }, sources, fetched);

@@ -49,20 +49,27 @@ export function cacheConfig(st: StageState, cmd: string[]): ContainerConfig {
 }
 
 /** Looks the step up in the cache (and in --cache-from images); prints " ---> Using cache". */
-export function probeCache(d: CommitDeps, st: StageState, key: string, cc: ContainerConfig, nocache: boolean): boolean {
+export async function probeCache(d: CommitDeps, st: StageState, key: string, cc: ContainerConfig, nocache: boolean): Promise<boolean> {
   if (nocache || st.cacheBusted) return false;
   let hit = d.cache.get(key);
   if (hit && !d.images.records.image(hit)) hit = undefined;
-  if (!hit) hit = fromCacheImages(d, st.imageId, cc);
+  if (!hit && d.cacheFrom.length) hit = fromCacheImages(d, st, cc) ?? await fromCacheHistory(d, st, (cc.Cmd ?? []).join(' '));
   if (!hit) { st.cacheBusted = true; return false; }
   d.out(' ---> Using cache\n');
   adopt(d, st, hit);
   return true;
 }
 
-/** --cache-from: an image in the given images' parent chains whose parent and step match. */
-function fromCacheImages(d: CommitDeps, parent: string, cc: ContainerConfig): string | undefined {
-  const want = JSON.stringify(cc);
+/**
+ * --cache-from, as dockerd's image cache for build sources: first an image in a source's
+ * parent chain (built here) with this parent and step; then, for sources without that chain
+ * (loaded or pulled), a source whose history and layers start with the current image's and
+ * whose next history entry was made by this step: the source itself when that entry is its
+ * last, else an image restored from its layers up to that entry.
+ */
+function fromCacheImages(d: CommitDeps, st: StageState, cc: ContainerConfig): string | undefined {
+  const parent = st.imageId;
+  const want = JSON.stringify(normalize(cc));
   for (const ref of d.cacheFrom) {
     let id: string | undefined;
     try { id = d.images.get(ref).id; } catch { continue; }
@@ -75,11 +82,38 @@ function fromCacheImages(d: CommitDeps, parent: string, cc: ContainerConfig): st
           const cmp = { ...c };
           delete cmp.Image;
           delete cmp.Hostname;
-          if (JSON.stringify(normalize(cmp)) === JSON.stringify(normalize(cc))) return id;
+          if (JSON.stringify(normalize(cmp)) === want) return id;
         }
       }
       id = row.parent || undefined;
     }
+  }
+  return undefined;
+}
+
+/** The history-based half of --cache-from (see fromCacheImages); may commit a restored image. */
+async function fromCacheHistory(d: CommitDeps, st: StageState, createdBy: string): Promise<string | undefined> {
+  const ph = st.image.history ?? [];
+  const pd = st.image.rootfs?.diff_ids ?? [];
+  for (const ref of d.cacheFrom) {
+    let id: string;
+    try { id = d.images.get(ref).id; } catch { continue; }
+    const t = d.images.config(id);
+    const th = t.history ?? [];
+    const td = t.rootfs?.diff_ids ?? [];
+    if (th.length <= ph.length || td.length < pd.length) continue;
+    if (!ph.every((h, i) => JSON.stringify(h) === JSON.stringify(th[i])) || !pd.every((x, i) => x === td[i])) continue;
+    const h = th[ph.length];
+    if ((h.created_by ?? '') !== createdBy) continue;
+    if (th.length === ph.length + 1) return id;
+    const layers = th.slice(0, ph.length + 1).filter((x) => !x.empty_layer).length;
+    const existing = h.empty_layer ? undefined : td[layers - 1];
+    const file = {
+      ...(t.author ? { author: t.author } : {}), architecture: t.architecture, config: { ...st.config, Image: st.imageId },
+      created: h.created, docker_version: t.docker_version, history: [...ph, h], os: t.os,
+      rootfs: { type: 'layers', diff_ids: existing ? [...pd, existing] : pd },
+    };
+    return commitChildImage(d.images, { config: Buffer.from(JSON.stringify(file)), parent: st.imageId, existingDiffId: existing });
   }
   return undefined;
 }
@@ -95,9 +129,8 @@ export function adopt(d: CommitDeps, st: StageState, imageId: string): void {
   const cfg = d.images.config(imageId);
   st.imageId = imageId;
   st.image = structuredClone(cfg);
-  const keepOnBuild = st.config.OnBuild;
-  st.config = structuredClone(cfg.config ?? emptyContainerConfig());
-  if (keepOnBuild !== undefined && st.config.OnBuild === undefined) st.config.OnBuild = keepOnBuild;
+  // the run config stays the dispatcher's: it already holds this step's change (an image
+  // restored from --cache-from history may carry another Cmd in its own config)
 }
 
 /**

@@ -17,7 +17,7 @@ export async function metaStep(b: BuildRun, st: StageState, comment: string, aut
   const cmd = [...shellOf(st), `#(nop) `, comment];
   const cc = cacheConfig(st, cmd);
   const key = BuildCache.key(st.imageId, cc);
-  if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+  if (await probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
   await commitStep(deps(b), st, { containerCmd: cmd, createdBy: cmd.join(' '), key, author });
 }
 
@@ -29,7 +29,7 @@ export async function workdirStep(b: BuildRun, st: StageState): Promise<void> {
   const cmd = [...shellOf(st), '#(nop) ', comment];
   const cc = cacheConfig(st, cmd);
   const key = BuildCache.key(st.imageId, cc);
-  if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+  if (await probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
   const wd = st.config.WorkingDir!;
   const layer = await withRootfs(b, st, async (root) => {
     const cfs = { root, mounts: [], readonlyRoot: false };
@@ -77,7 +77,7 @@ export async function runInstruction(b: BuildRun, st: StageState, ins: RawInstru
   const cc = cacheConfig(st, saveCmd);
   const specs = mounts.map((m) => m.value ?? '');
   const key = BuildCache.key(st.imageId, specs.length ? { ...cc, mounts: await mountKeys(b, specs) } : cc);
-  if (probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+  if (await probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
   const fullEnv = [...(st.config.Env ?? []), ...env];
   const extra = await runMounts(b, specs);
   const hostConfig = { ...b.opts.hostConfig, ...(extra.mounts.length ? { Mounts: extra.mounts } : {}) };

@@ -15,6 +15,8 @@ export interface ChildCommit {
   /** image id of the parent, or '' for an image on no parent (FROM scratch) */
   parent: string;
   layer?: UnpackedLayer;
+  /** instead of `layer`: the diffID of a layer already in the store on top of the parent's (cache restored from another image) */
+  existingDiffId?: string;
   tags?: Reference[];
 }
 
@@ -26,14 +28,16 @@ export async function commitChildImage(s: LocalImageService, o: ChildCommit): Pr
     const parentRow = o.parent ? s.records.image(o.parent) : undefined;
     if (o.parent && !parentRow) throw invalidParameter(`parent image ${o.parent} not found`);
     const parentChain = parentRow ? s.layerChain(parentRow.top_layer) : [];
-    const expect = parentChain.length + (o.layer ? 1 : 0);
-    if (diffIds.length !== expect || (o.layer && diffIds[diffIds.length - 1] !== o.layer.diffId)) {
+    const adds = o.layer ? o.layer.diffId : o.existingDiffId;
+    const expect = parentChain.length + (adds ? 1 : 0);
+    if (diffIds.length !== expect || (adds && diffIds[diffIds.length - 1] !== adds)) {
       throw invalidParameter('layers do not match the image config (rootfs.diff_ids)');
     }
     const chains = chainIds(diffIds);
+    if (o.existingDiffId && !s.records.layer(chains[chains.length - 1])) throw invalidParameter(`layer ${chains[chains.length - 1]} is not in the store`);
     await s.lock.run(async () => {
       await s.content.writeBuffer(o.config, id);
-      let top = parentRow?.top_layer ?? null;
+      let top = o.existingDiffId ? chains[chains.length - 1] : parentRow?.top_layer ?? null;
       let fresh: { chain: string; diffId: string; parent: string | null; size: number } | null = null;
       if (o.layer) {
         const chain = chains[chains.length - 1];
@@ -44,7 +48,7 @@ export async function commitChildImage(s: LocalImageService, o: ChildCommit): Pr
         if (!had) fresh = { chain, diffId: o.layer.diffId, parent, size: o.layer.size };
         top = chain;
       }
-      const size = (parentRow?.size ?? 0) + (o.layer?.size ?? 0);
+      const size = (parentRow?.size ?? 0) + (o.layer?.size ?? (o.existingDiffId ? s.records.layer(top!)?.size ?? 0 : 0));
       s.records.tx(() => {
         if (fresh) s.records.insertLayer({ chain_id: fresh.chain, diff_id: fresh.diffId, parent: fresh.parent, dir: fresh.chain.slice(7), size: fresh.size });
         if (!s.records.image(id)) s.records.insertImage({ id, created: parsed.created ?? new Date().toISOString(), size, parent: o.parent, top_layer: top });
