@@ -249,13 +249,19 @@ export class ContainerService {
   private async stopRunning(c: ContainerRecord, opts: { signal?: string; timeout?: number }): Promise<void> {
     const sig = parseSignal(opts.signal || c.config.StopSignal || 'SIGTERM');
     const timeout = opts.timeout ?? c.config.StopTimeout ?? 10;
-    c.hasBeenManuallyStopped = true;
     if (c.state.Restarting) {
-      // Waiting for its restart back-off: nothing runs, cancelling the restart is the stop.
-      Object.assign(c.state, { Running: false, Restarting: false });
-      this.store.save(c);
-      return;
+      // Waiting for its restart back-off: nothing runs, cancelling the restart is the stop. Under
+      // the lock, so that a policy start already under way finishes first (then it is stopped below).
+      const cancelled = await this.locks.run(c.id, async () => {
+        if (!c.state.Restarting) return false;
+        c.hasBeenManuallyStopped = true;
+        Object.assign(c.state, { Running: false, Restarting: false });
+        this.store.save(c);
+        return true;
+      });
+      if (cancelled || !c.state.Running) return;
     }
+    c.hasBeenManuallyStopped = true;
     this.store.save(c);
     if (c.state.Paused) await this.runtime.resume(c.id).catch(() => undefined);
     try {
