@@ -76,7 +76,7 @@ export async function decompressStream(src: Readable): Promise<{ stream: Readabl
   switch (compression) {
     case 'none': return { stream, compression };
     case 'gzip': {
-      const gunzip = zlib.createGunzip();
+      const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 }); // fewer, larger chunks: less per-chunk work downstream (tar parse, hash, writes)
       return { stream: pipeline(stream, gunzip, () => { /* errors reach the consumer through gunzip */ }), compression };
     }
     case 'bzip2': return { stream: viaProcess(stream, 'bzip2', ['-d', '-c', '-q']), compression };
