@@ -417,7 +417,15 @@ export class ContainerService {
     const c = this.store.find(id);
     if (!c) return false;
     return this.locks.run(c.id, async () => {
-      if (!c.state.Restarting || c.hasBeenManuallyStopped || c.state.RemovalInProgress || !this.store.find(c.id)) return false;
+      if (!c.state.Restarting || c.state.RemovalInProgress || !this.store.find(c.id)) return false;
+      if (c.hasBeenManuallyStopped) {
+        // stopped while its exit was being handled: it stays down, and the stop waiting for it returns
+        Object.assign(c.state, { Running: false, Restarting: false });
+        this.store.save(c);
+        for (const f of this.exitWaits.get(c.id) ?? []) f();
+        this.exitWaits.delete(c.id);
+        return false;
+      }
       try {
         await this.startLocked(c);
         return true;
