@@ -34,7 +34,7 @@ describe(`berth build (-> ${target() === 'docker' ? 'dockerd' : 'berthd'})`, { t
       const ctx = path.join(FIXTURES, 'copy-dirs');
       const a = await cli(['build', '-f', '-', '-t', 'bt-bstdin', ctx], { input: 'FROM busybox\nCOPY src/a.txt /a\nLABEL via=stdin\n', timeoutMs: 60_000 });
       assert.equal(a.code, 0, a.stderr);
-      assert.match(a.stdout, /^Sending build context to Docker daemon {2}\S+B\n/);
+      assert.match(a.stdout, /^Sending build context to Docker daemon {2}\S+B\r\r\nStep 1\/3 : FROM busybox\n/);
       assert.match(a.stdout, /Step 3\/3 : LABEL via=stdin/);
       const bare = await cli(['build', '-q', '-'], { input: 'FROM busybox\nENV BARE=1\n', timeoutMs: 60_000 });
       assert.equal(bare.code, 0, bare.stderr);

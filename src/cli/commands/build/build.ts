@@ -67,7 +67,7 @@ export const build: CommandDef = {
     } else {
       packed = await contextFromDir(source, file, ctx.stdin);
     }
-    if (packed && !quiet) ctx.stdout.write(`Sending build context to Docker daemon  ${humanSize(packed.tar.length)}\n\n`);
+    if (packed && !quiet) ctx.stdout.write(`Sending build context to Docker daemon  ${humanSize(packed.tar.length)}\r\r\n`);
     const labels = kvList(stringList(v.label), '--label') as Record<string, string>;
     const messages = await imageBuild(ctx.client(), packed?.tar, {
       tags: stringList(v.tag), dockerfile: packed?.dockerfile ?? (file || undefined), remote,
