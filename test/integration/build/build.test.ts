@@ -12,6 +12,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pack } from 'tar-stream';
 import { type Cli, TestDaemon, importBusybox, makeCli, request, target } from '../harness';
 
 const skip = target() === 'docker' && 'berthd only: heredocs, RUN --mount and the restart check are berth behaviour';
@@ -81,6 +82,43 @@ describe('builder (berthd)', { skip, timeout: 10 * 60_000 }, () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
       await docker(['rmi', '-f', 'bt-heredoc']);
+    }
+  });
+
+  test('nothing leaves the context or the image root: symlinks in the context and the image, .. in the tar', async () => {
+    const marker = `berth-build-escape-${process.pid}`;
+    const dir = ctxDir({ 'f.txt': 'payload\n', Dockerfile: `FROM busybox\nRUN ln -s / /danger\nCOPY f.txt /danger/tmp/${marker}\nCOPY evil /evil-copy\n` });
+    fs.symlinkSync('/etc/hostname', path.join(dir, 'evil'));
+    try {
+      const r = await berth(['build', '-t', 'bt-escape', dir], { timeoutMs: 60_000 });
+      // evil resolves inside the context, where there is no etc/hostname
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /COPY failed: file not found in build context or excluded by \.dockerignore: stat /);
+      assert.equal(fs.existsSync(`/tmp/${marker}`), false, 'COPY through an image symlink wrote to the host');
+      fs.rmSync(path.join(dir, 'evil'));
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM busybox\nRUN ln -s / /danger\nCOPY f.txt /danger/tmp/${marker}\n`);
+      const ok = await berth(['build', '-t', 'bt-escape', dir], { timeoutMs: 60_000 });
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(fs.existsSync(`/tmp/${marker}`), false);
+      const inImage = await docker(['run', '--rm', '--network', 'none', 'bt-escape', 'cat', `/tmp/${marker}`]);
+      assert.equal(inImage.stdout, 'payload\n');
+      // a context tar whose member climbs out: GNU tar drops the ../ (the file lands inside)
+      const pk = pack();
+      pk.entry({ name: 'Dockerfile' }, 'FROM busybox\n');
+      pk.entry({ name: `../../../tmp/${marker}-tar` }, 'escaped\n');
+      pk.entry({ name: `/tmp/${marker}-abs` }, 'escaped\n');
+      pk.finalize();
+      const chunks: Buffer[] = [];
+      for await (const c of pk) chunks.push(c as Buffer);
+      const tarball = Buffer.concat(chunks);
+      const out = await postTar(daemon.socket, 't=bt-escape2', Buffer.concat([tarball]));
+      assert.doesNotMatch(out, /"error"/, out);
+      assert.equal(fs.existsSync(`/tmp/${marker}-tar`), false);
+      assert.equal(fs.existsSync(`/tmp/${marker}-abs`), false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      for (const f of ['', '-tar', '-abs']) fs.rmSync(`/tmp/${marker}${f}`, { force: true });
+      await docker(['rmi', '-f', 'bt-escape', 'bt-escape2']);
     }
   });
 
