@@ -13,6 +13,7 @@ import { ACCEPT, MT, parseManifest, parsePlatformString, selectPlatform, type De
 import { shortDigest, status, throttled, type ProgressSink } from './progress';
 import type { DistributionService } from './service';
 import { limiter } from './limit';
+import { syncFs } from '../snapshots/mounts';
 
 /**
  * docker pull: manifest (index -> the platform's manifest), config, then every missing
@@ -148,6 +149,8 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
         throw invalidParameter(`failed to register layer: layer ${manifest.layers[i].digest} unpacks to ${layers[i].diffId}, the config says ${diffIds[i]}`);
       }
     }
+    // the layers were unpacked without a flush each: one syncfs covers them all
+    if (layers.some((l) => l.prepared.tmp !== emptyTmp)) await syncFs(images.layers.root);
     await images.commitImage({ config: configBytes, layers, tags: tagRefs, digests: [digestRef] });
     images.records.tx(() => {
       manifest.layers.forEach((d, i) => {
@@ -195,7 +198,7 @@ async function downloadLayer(svc: DistributionService, s: RegistrySession, d: De
     // The ingest's verdict comes first: when the unpack fails (a corrupt blob often breaks
     // gunzip before its end), the rest still drains into the ingest, whose digest check
     // then names the real cause.
-    const unpacked = images.unpackLayer(v, { keepTar: false });
+    const unpacked = images.unpackLayer(v, { keepTar: false, sync: false });
     unpacked.catch(() => { v.unpipe(); v.resume(); });
     await stored.catch(async (e: unknown) => { const l = await unpacked.catch(() => undefined); if (l) await images.layers.discard(l.prepared); throw e; });
     const layer = await unpacked;

@@ -33,7 +33,7 @@ export function chainIds(diffIds: string[]): string[] {
  * image ID depends on them). A pull keeps the compressed blob instead (keepTar false).
  * Blobs named by a layer's diff ID are kept by collectBlobs() while the layer exists.
  */
-export async function unpackLayer(s: LocalImageService, source: Readable, opts: { keepTar?: boolean } = {}): Promise<UnpackedLayer> {
+export async function unpackLayer(s: LocalImageService, source: Readable, opts: { keepTar?: boolean; sync?: boolean } = {}): Promise<UnpackedLayer> {
   const { stream: plain } = await decompressStream(source);
   let stream: Readable = plain;
   let kept: Promise<unknown> = Promise.resolve();
@@ -68,7 +68,7 @@ export async function unpackLayer(s: LocalImageService, source: Readable, opts: 
       if (e instanceof Error && !('kind' in e)) throw invalidParameter(`failed to register layer: ${e.message}`);
       throw e;
     }
-  });
+  }, { sync: opts.sync });
   return { prepared, diffId, size };
 }
 

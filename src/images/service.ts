@@ -176,7 +176,7 @@ export class LocalImageService implements ImageService {
   }
 
   /** Unpacks one layer tar into a temp dir (step one of making an image; see ./commit.ts). */
-  unpackLayer(source: import('node:stream').Readable, opts?: { keepTar?: boolean }): Promise<UnpackedLayer> {
+  unpackLayer(source: import('node:stream').Readable, opts?: { keepTar?: boolean; sync?: boolean }): Promise<UnpackedLayer> {
     return unpackLayer(this, source, opts);
   }
 

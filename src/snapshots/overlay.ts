@@ -110,7 +110,7 @@ export class OverlayStore {
    * (one syncfs) unless it is a read-write layer. The parent is named only at commit, so
    * the layers of one image can be unpacked in parallel. Nothing is visible until commitLayer().
    */
-  async prepareLayer(fill: (diffDir: string) => Promise<void>, opts: { rw?: boolean } = {}): Promise<PreparedLayer> {
+  async prepareLayer(fill: (diffDir: string) => Promise<void>, opts: { rw?: boolean; /** false: the caller flushes (one syncfs for several layers) before committing */ sync?: boolean } = {}): Promise<PreparedLayer> {
     const tmp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     await fs.mkdir(path.join(tmp, 'diff'), { recursive: true, mode: 0o700 });
     try {
@@ -126,7 +126,7 @@ export class OverlayStore {
       // Image layers are flushed (one syncfs) before their row is committed. A read-write
       // layer starts empty: a crash loses nothing of value, and the spawn would cost every
       // `docker run`; reconcile drops a row whose dir did not survive.
-      if (!opts.rw) await syncFs(tmp);
+      if (!opts.rw && opts.sync !== false) await syncFs(tmp);
       return { tmp, link };
     } catch (e) {
       await fs.rm(tmp, { recursive: true, force: true });
