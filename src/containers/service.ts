@@ -241,6 +241,9 @@ export class ContainerService {
   /** Docker's stop: StopSignal, wait `timeout` seconds (-1 = forever), then SIGKILL. */
   async stop(ref: string, opts: { signal?: string; timeout?: number } = {}): Promise<void> {
     const c = this.store.get(ref);
+    // An exit being handled right now may be about to schedule a policy restart: let it finish
+    // first, so that this stop sees (and cancels) the restart instead of "already stopped".
+    await this.locks.run(c.id, async () => undefined);
     if (!c.state.Running) throw notModified('container is already stopped');
     await this.stopRunning(c, opts);
     this.emit(c, 'stop');
