@@ -1,4 +1,5 @@
 import * as dgram from 'node:dgram';
+import * as net from 'node:net';
 import { readFileSync } from 'node:fs';
 import * as dnsPacket from 'dns-packet';
 import type { Logger } from '../../util/log';
@@ -18,17 +19,18 @@ export function hostResolvers(file = '/etc/resolv.conf'): string[] {
 
 /**
  * The embedded resolver of one user-defined network, bound to its gateway address
- * (port 53, UDP), as aardvark-dns does. Container names, aliases and short ids answer from
+ * (port 53, UDP and TCP), as aardvark-dns does. Container names, aliases and short ids answer from
  * Berth's state; a name that belongs to any container but is not visible to the asker gets
  * NXDOMAIN (never forwarded); other names with a dot go to the host's resolvers.
  */
 export class DnsServer {
   private sock: dgram.Socket | null = null;
+  private tcp: net.Server | null = null;
 
   constructor(readonly address: string, private readonly resolve: Resolve, private readonly log: Logger, private readonly upstream: () => string[] = hostResolvers) {}
 
   start(): Promise<void> {
-    return new Promise((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const s = dgram.createSocket({ type: 'udp4', reuseAddr: true });
       s.once('error', reject);
       s.on('message', (msg, rinfo) => { void this.handle(msg, rinfo).catch((e) => this.log.debug(`dns ${this.address}: ${String(e)}`)); });
@@ -38,25 +40,55 @@ export class DnsServer {
         this.sock = s;
         resolve();
       });
+    }).then(() => this.startTcp());
+  }
+
+  /** DNS over TCP (RFC 7766: each message behind a 2-byte length), for truncated answers and tcp-only clients. */
+  private startTcp(): Promise<void> {
+    return new Promise((resolve) => {
+      const srv = net.createServer((conn) => {
+        let buf = Buffer.alloc(0);
+        conn.on('error', () => conn.destroy());
+        conn.setTimeout(10_000, () => conn.destroy());
+        conn.on('data', (d) => {
+          buf = Buffer.concat([buf, d]);
+          while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+            const msg = buf.subarray(2, 2 + buf.readUInt16BE(0));
+            buf = buf.subarray(2 + msg.length);
+            void this.answer(msg, conn.remoteAddress?.replace(/^::ffff:/, '') ?? '').then((a) => {
+              if (!a || conn.destroyed) return;
+              const len = Buffer.alloc(2);
+              len.writeUInt16BE(a.length);
+              conn.write(Buffer.concat([len, a]));
+            }, () => undefined);
+          }
+        });
+      });
+      srv.once('error', (e) => { this.log.warn(`dns ${this.address} (tcp): ${e.message}`); resolve(); });
+      srv.listen(53, this.address, () => { this.tcp = srv; resolve(); });
     });
   }
 
   stop(): void {
     try { this.sock?.close(); } catch { /* already closed */ }
     this.sock = null;
-  }
-
-  private reply(buf: Buffer, rinfo: dgram.RemoteInfo): void {
-    this.sock?.send(buf, rinfo.port, rinfo.address);
+    this.tcp?.close();
+    this.tcp = null;
   }
 
   private async handle(msg: Buffer, rinfo: dgram.RemoteInfo): Promise<void> {
+    const a = await this.answer(msg, rinfo.address);
+    if (a) this.sock?.send(a, rinfo.port, rinfo.address);
+  }
+
+  /** The response to one query from `asker`; null for a packet that is not a question. */
+  private async answer(msg: Buffer, asker: string): Promise<Buffer | null> {
     let q: dnsPacket.Packet;
-    try { q = dnsPacket.decode(msg); } catch { return; }
+    try { q = dnsPacket.decode(msg); } catch { return null; }
     const question = q.questions?.[0];
-    if (!question) return;
+    if (!question) return null;
     const name = question.name.replace(/\.$/, '').toLowerCase();
-    const found = this.resolve(name, rinfo.address);
+    const found = this.resolve(name, asker);
     const base = { id: q.id, type: 'response' as const, questions: q.questions };
     const rd = (q.flags ?? 0) & dnsPacket.RECURSION_DESIRED;
     if (found.known) {
@@ -65,17 +97,13 @@ export class DnsServer {
         : [];
       // A name of a container the asker cannot see is NXDOMAIN; AAAA of a visible one is empty.
       const rcode = found.addresses.length ? 0 : NXDOMAIN;
-      this.reply(dnsPacket.encode({ ...base, flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | rd | rcode, answers }), rinfo);
-      return;
+      return dnsPacket.encode({ ...base, flags: dnsPacket.AUTHORITATIVE_ANSWER | dnsPacket.RECURSION_AVAILABLE | rd | rcode, answers });
     }
     const servers = this.upstream().filter((s) => s !== this.address);
     if (!name.includes('.') || !servers.length) {
-      this.reply(dnsPacket.encode({ ...base, flags: dnsPacket.RECURSION_AVAILABLE | rd | (servers.length ? NXDOMAIN : SERVFAIL), answers: [] }), rinfo);
-      return;
+      return dnsPacket.encode({ ...base, flags: dnsPacket.RECURSION_AVAILABLE | rd | (servers.length ? NXDOMAIN : SERVFAIL), answers: [] });
     }
-    const answer = await forward(msg, servers);
-    if (answer) this.reply(answer, rinfo);
-    else this.reply(dnsPacket.encode({ ...base, flags: dnsPacket.RECURSION_AVAILABLE | rd | SERVFAIL, answers: [] }), rinfo);
+    return (await forward(msg, servers)) ?? dnsPacket.encode({ ...base, flags: dnsPacket.RECURSION_AVAILABLE | rd | SERVFAIL, answers: [] });
   }
 }
 
