@@ -71,6 +71,16 @@ export class ContentStore {
     }
   }
 
+  /**
+   * Commits a file that the caller wrote into ingestDir and whose bytes it has hashed to
+   * `digest` (a pull's layer workers hash while they stream). The temp file is gone after.
+   */
+  async adopt(tmp: string, digest: string): Promise<void> {
+    checkDigest(digest);
+    if (path.dirname(tmp) !== this.ingestDir || !path.basename(tmp).startsWith(TEMP_PREFIX)) throw invalidParameter(`not an ingest file: ${tmp}`);
+    try { await this.commitTemp(tmp, digest); } finally { await fs.rm(tmp, { force: true }); }
+  }
+
   async writeBuffer(data: Buffer, expected?: string): Promise<BlobInfo> {
     return this.ingest(Readable.from([data]), expected);
   }

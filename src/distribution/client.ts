@@ -26,6 +26,9 @@ export class RegistrySession {
 
   url(p: string): string { return `${this.endpoint.url}/v2/${this.repo}/${p}`; }
 
+  /** The Authorization header this session has earned so far (for requests made elsewhere, e.g. layer workers). */
+  authHeaders(): Record<string, string> { return this.authorization ? { Authorization: this.authorization } : {}; }
+
   /** A request with authentication; a 401 answers the challenge once and retries. */
   async send(method: string, url: string, headers: Record<string, string> = {}, body?: Buffer | (() => Readable)): Promise<HttpResponse> {
     for (let attempt = 0; ; attempt++) {

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { invalidParameter, notFound } from '../errdefs';
@@ -174,7 +176,42 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
   return id;
 }
 
+/**
+ * The layer on a worker thread (./layer-worker.ts). Undefined when the worker's GET did not
+ * answer 200 (an expired token, a 404...): the in-process path then fetches it and reports.
+ */
+async function layerInWorker(svc: DistributionService, s: RegistrySession, d: Descriptor, sid: string, out: ProgressSink, releases: (() => void)[]): Promise<UnpackedLayer | undefined> {
+  const images = svc.images;
+  const draw = throttled(out);
+  const blobTmp = path.join(images.content.ingestDir, `.tmp-${randomBytes(8).toString('hex')}`);
+  releases.push(svc.hold(d.digest));
+  let result: { diffId: string; size: number } | undefined;
+  let fallBack = false;
+  try {
+    const prepared = await images.layers.prepareLayer(async (diffDir) => {
+      const r = await svc.workers.run({
+        url: s.url(`blobs/${d.digest}`), headers: s.authHeaders(), tls: s.endpoint.tls, insecure: s.endpoint.insecure,
+        digest: d.digest, size: d.size, diffDir, blobTmp,
+      }, (n) => draw(sid, 'Downloading', n, d.size));
+      if ('done' in r) { result = r.done; return; }
+      if (r.status !== undefined) { fallBack = true; throw new Error(r.error); }
+      throw invalidParameter(r.error);
+    }, { sync: false }).catch((e: unknown) => { if (fallBack) return undefined; throw e; });
+    if (!prepared || !result) return undefined;
+    out(status(sid, 'Verifying Checksum'));
+    out(status(sid, 'Download complete'));
+    try { await images.content.adopt(blobTmp, d.digest); } catch (e) { await images.layers.discard(prepared); throw e; }
+    out({ status: 'Extracting', progressDetail: { current: d.size, total: d.size }, progress: '', id: sid });
+    out(status(sid, 'Pull complete'));
+    return { prepared, diffId: result.diffId, size: result.size };
+  } finally {
+    await fs.rm(blobTmp, { force: true });
+  }
+}
+
 async function downloadLayer(svc: DistributionService, s: RegistrySession, d: Descriptor, sid: string, out: ProgressSink, releases: (() => void)[]): Promise<UnpackedLayer> {
+  const viaWorker = await layerInWorker(svc, s, d, sid, out, releases);
+  if (viaWorker) return viaWorker;
   const images = svc.images;
   const res = await s.check(await s.send('GET', s.url(`blobs/${d.digest}`)), [200], `fetching layer ${d.digest}`);
   const draw = throttled(out);

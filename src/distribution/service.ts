@@ -6,6 +6,7 @@ import { RegistrySession } from './client';
 import { RegistryHosts, type Endpoint, type RegistryHostsOptions } from './hosts';
 import { readBody, request } from './http';
 import { DistributionMetadata } from './metadata';
+import { LayerWorkers } from './workers';
 
 /**
  * The registry client's entry point for the engine: endpoint selection (HTTPS, then plain
@@ -24,6 +25,8 @@ export class DistributionService {
   readonly hosts: RegistryHosts;
   readonly meta: DistributionMetadata;
   readonly images: LocalImageService;
+  /** threads that download and unpack layers, so a pull uses every core */
+  readonly workers: LayerWorkers;
   /** blob digests being pulled or pushed: kept by GC until their rows exist */
   readonly inflight = new Map<string, number>();
   private picked = new Map<string, { ep: Endpoint; at: number }>();
@@ -32,6 +35,7 @@ export class DistributionService {
     this.hosts = new RegistryHosts(opts);
     this.meta = new DistributionMetadata(opts.db);
     this.images = opts.images;
+    this.workers = new LayerWorkers(opts.maxConcurrentDownloads ?? undefined);
     opts.images.keepBlobs = () => {
       const keep = this.meta.liveBlobs();
       for (const d of this.inflight.keys()) keep.add(d);
