@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { extract } from 'tar-stream';
 import { invalidParameter, notFound } from '../errdefs';
 import { secureJoin } from '../util/securejoin';
+import { tarsumHeader } from './copy';
 import { decompressStream } from '../util/tar-decompress';
 
 /**
@@ -58,7 +59,9 @@ function hashEntries(stream: Readable, hashes: Map<string, string>): Promise<voi
     ex.on('entry', (h, body, next) => {
       const name = path.posix.normalize(`/${h.name}`).slice(1).replace(/\/$/, '');
       if (h.type !== 'file' && h.type !== 'contiguous-file') { hashes.delete(name); body.on('end', next); body.resume(); return; }
-      const hash = createHash('sha256');
+      // dockerd's per-file hash: the tarsum header as the extracted file will stat (GNU tar
+      // keeps the mode; the daemon, root, owns every file) and then the bytes
+      const hash = createHash('sha256').update(tarsumHeader(name, (h.mode ?? 0o644) & 0o7777, process.getuid?.() ?? 0, process.getgid?.() ?? 0, h.size ?? 0, '0'));
       body.on('data', (c: unknown) => hash.update(c as Buffer));
       body.on('end', () => { hashes.set(name, hash.digest('hex')); next(); });
     });

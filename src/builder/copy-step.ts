@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { invalidParameter } from '../errdefs';
 import { BuildCache } from './cache';
-import { resolveSources, sourceChecksum, type Source } from './copy';
+import { resolveSources, sourceChecksum, tarsumHeader, type Source } from './copy';
 import type { RawInstruction } from './dockerfile';
 import { expansionEnv, normalizePath } from './dispatch';
 import { type Fetched, fetchUrl, parseChmod, parseChown, placeSources } from './place';
@@ -50,15 +50,15 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     const tSum = Date.now();
     const sums: string[] = [];
     const known = fromContext && b.opts.contextHashes ? { root: b.opts.contextDir, hashes: b.opts.contextHashes } : undefined;
-    for (const s of sources) sums.push(await sourceChecksum(s, known));
-    for (const f of fetched) sums.push(`file:${createHash('sha256').update(f.data).digest('hex')}`);
+    for (const s of sources) sums.push(await sourceChecksum(s, known, !fromContext));
+    for (const f of fetched) sums.push(`file:${createHash('sha256').update(tarsumHeader(f.name, 0o600, 0, 0, f.data.length, '0')).update(f.data).digest('hex')}`);
     const hash = sums.length === 1 ? sums[0] : `multi:${createHash('sha256').update(sums.join(',')).digest('hex')}`;
     const flags = [chown !== undefined ? `--chown=${chown}` : '', chmod !== undefined ? `--chmod=${flag('chmod')}` : '', from !== undefined ? `--from=${from}` : ''].filter(Boolean).join(' ');
     b.deps.log.debug(`build copy checksum ${Date.now() - tSum} ms`);
-    const comment = `${name} ${flags ? `${flags} ` : ''}${hash} in ${destRaw.startsWith('/') ? dest : dest} `;
-    const cmd = [...shellOf(st), '#(nop) ', comment];
+    // dockerd's comment: one argument after the shell, --chown glued to the checksum, other flags not in it (they still key the cache)
+    const cmd = [...shellOf(st), `#(nop) ${name} ${chown !== undefined ? `--chown=${chown}` : ''}${hash} in ${destRaw} `];
     const cc = cacheConfig(st, cmd);
-    const key = BuildCache.key(st.imageId, cc);
+    const key = BuildCache.key(st.imageId, flags ? { ...cc, flags } : cc);
     if (await probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
     const layer = await withRootfs(b, st, async (root) => {
       const identity = chown !== undefined ? parseChown(root, chown) : undefined;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs, type Stats } from 'node:fs';
+import { createReadStream, promises as fs, readFileSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
@@ -101,30 +101,74 @@ export async function walkDir(abs: string): Promise<SourceFile[]> {
   return out;
 }
 
-/** Hashes already known for files of a root (the context's, taken from its tar). */
+/** Hashes already known for files of a root (the context's, taken from its tar), by relative path. */
 export interface KnownHashes { root: string; hashes: Map<string, string> }
 
-async function fileHash(abs: string, known?: KnownHashes): Promise<string> {
-  const hit = known?.hashes.get(path.relative(known.root, abs));
+/**
+ * The header part of dockerd's per-file hash (tarsum version 1 header fields, as its
+ * remotecontext.NewFileHash writes them): name, permission bits, owner, size, type, link.
+ */
+export function tarsumHeader(name: string, mode: number, uid: number, gid: number, size: number, type: '0' | '2' | '5', link = '', names?: { uname: string; gname: string }): string {
+  return `name${name}mode${mode}uid${uid}gid${gid}size${size}typeflag${type}linkname${link}uname${names?.uname ?? ''}gname${names?.gname ?? ''}devmajor0devminor0`;
+}
+
+/** The daemon host's name for an id (dockerd's archive headers for image files carry them). */
+const hostNames = new Map<string, Map<number, string>>();
+function hostName(file: '/etc/passwd' | '/etc/group', id: number): string {
+  let m = hostNames.get(file);
+  if (!m) {
+    m = new Map();
+    try {
+      for (const l of readFileSync(file, 'utf8').split('\n')) {
+        const f = l.split(':');
+        if (f.length > 2 && /^\d+$/.test(f[2]) && !m.has(Number(f[2]))) m.set(Number(f[2]), f[0]);
+      }
+    } catch { /* no names */ }
+    hostNames.set(file, m);
+  }
+  return m.get(id) ?? '';
+}
+
+/**
+ * How dockerd hashes a path: from the build context, permission bits and no owner names;
+ * from an image (COPY --from), the full mode with its type bits and the host's names.
+ */
+function headerOf(name: string, st: Stats, size: number, type: '0' | '2' | '5', link: string, fromImage: boolean): string {
+  if (!fromImage) return tarsumHeader(name, st.mode & 0o7777, st.uid, st.gid, size, type, link);
+  return tarsumHeader(name, st.mode & 0o177777, st.uid, st.gid, size, type, link, { uname: hostName('/etc/passwd', st.uid), gname: hostName('/etc/group', st.gid) });
+}
+
+/** dockerd's hash of one path below `root` (header, then the bytes of a regular file). */
+async function entryHash(root: string, abs: string, st: Stats, known: KnownHashes | undefined, fromImage: boolean): Promise<string> {
+  const rel = path.relative(root, abs) || '.';
+  if (st.isDirectory()) return createHash('sha256').update(headerOf(`${rel}/`, st, 0, '5', '', fromImage)).digest('hex');
+  if (st.isSymbolicLink()) return createHash('sha256').update(headerOf(rel, st, 0, '2', await fs.readlink(abs), fromImage)).digest('hex');
+  const hit = known && known.root === root ? known.hashes.get(rel) : undefined;
   if (hit) return hit;
-  const h = createHash('sha256');
-  for await (const c of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
+  const h = createHash('sha256').update(headerOf(rel, st, st.size, '0', '', fromImage));
+  if (st.size > 0) for await (const c of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(c as Buffer);
   return h.digest('hex');
 }
 
-/** Docker's "file:<sha>" / "dir:<sha>" for one source: contents, names, modes, link targets. */
-export async function sourceChecksum(s: Source, known?: KnownHashes): Promise<string> {
-  if (!s.isDir) return `file:${await fileHash(s.abs, known)}`;
-  const h = createHash('sha256');
-  h.update(`d ${s.st.mode & 0o7777}\n`);
+/**
+ * Docker's "file:<sha>" / "dir:<sha>" for one source, as the classic builder computes them
+ * (so that history lines and --cache-from match dockerd's): a file's hash; for a directory,
+ * the sorted hashes of itself and everything below, joined by commas and hashed.
+ */
+export async function sourceChecksum(s: Source, known?: KnownHashes, fromImage = false): Promise<string> {
+  const st = await fs.lstat(s.abs);
+  if (!s.isDir) return `file:${await entryHash(s.root, s.abs, st.isSymbolicLink() ? s.st : st, known, fromImage)}`;
+  // the root of the build context itself is left out; a symlink counts as what it points to
+  // inside the root (dockerd hashes the resolved path), a dangling one not at all
+  const all = path.relative(s.root, s.abs) === '' ? [] : [await entryHash(s.root, s.abs, st, known, fromImage)];
   for (const f of await walkDir(s.abs)) {
-    const st = f.st;
-    if (st.isSymbolicLink()) h.update(`l ${f.rel} ${await fs.readlink(f.abs)}\n`);
-    else if (st.isDirectory()) h.update(`d ${f.rel} ${st.mode & 0o7777}\n`);
-    else if (st.isFile()) h.update(`f ${f.rel} ${st.mode & 0o7777} ${st.size} ${await fileHash(f.abs, known)}\n`);
-    else h.update(`o ${f.rel} ${st.mode}\n`);
+    if (f.st.isSymbolicLink()) {
+      const target = secureJoin(s.root, path.relative(s.root, f.abs));
+      const tst = await fs.lstat(target).catch(() => undefined);
+      if (tst && (tst.isFile() || tst.isDirectory())) all.push(await entryHash(s.root, target, tst, known, fromImage));
+    } else if (f.st.isFile() || f.st.isDirectory()) all.push(await entryHash(s.root, f.abs, f.st, known, fromImage));
   }
-  return `dir:${h.digest('hex')}`;
+  return `dir:${createHash('sha256').update(all.sort().join(',')).digest('hex')}`;
 }
 
 /** One entry to write into the image: a container path (no leading /) and where its bytes come from. */

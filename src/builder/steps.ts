@@ -25,8 +25,7 @@ export const deps = (b: BuildRun) => ({ images: b.deps.images, cache: b.deps.cac
 
 /** WORKDIR: the directory is made now (root, 0755) in a layer of its own, as dockerd does. */
 export async function workdirStep(b: BuildRun, st: StageState): Promise<void> {
-  const comment = `WORKDIR ${st.config.WorkingDir}`;
-  const cmd = [...shellOf(st), '#(nop) ', comment];
+  const cmd = [...shellOf(st), `#(nop) WORKDIR ${st.config.WorkingDir}`];
   const cc = cacheConfig(st, cmd);
   const key = BuildCache.key(st.imageId, cc);
   if (await probeCache(deps(b), st, key, cc, b.opts.nocache)) return;

@@ -46,13 +46,17 @@ export function registerFixtures(get: () => { daemon: TestDaemon; cli: Cli; base
       assert.equal(r.code, 0, `build ${name} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
       assert.match(r.stdout, new RegExp(`Successfully built [0-9a-f]{12}\\nSuccessfully tagged bt-${name}:latest`));
       const inspect = JSON.parse((await cli(['image', 'inspect', `bt-${name}`])).stdout)[0];
-      const got = { config: configOf(inspect), files: diffFiles(base, await filesOf(daemon.socket, `bt-${name}`)) };
+      // COPY/ADD history lines carry the source checksum; berthd computes dockerd's
+      const hist = JSON.parse((await cli(['history', '--no-trunc', '--format', '{{json .CreatedBy}}', `bt-${name}`])).stdout.trim().split('\n').map((l) => l || '""').join(',').replace(/^/, '[').replace(/$/, ']')) as string[];
+      const copies = hist.filter((h) => /#\(nop\) (COPY|ADD) /.test(h)).reverse();
+      const got = { config: configOf(inspect), files: diffFiles(base, await filesOf(daemon.socket, `bt-${name}`)), copies };
       const file = path.join(FIXTURES, name, 'expected.json');
       if (GOLDEN && cli.kind === 'docker') { fs.writeFileSync(file, `${JSON.stringify(got, null, 2)}\n`); return; }
       assert.ok(fs.existsSync(file), `no ${file}: record it against dockerd (TARGET=docker BUILD_GOLDEN=1)`);
       const want = JSON.parse(fs.readFileSync(file, 'utf8'));
       assert.deepEqual(got.config, want.config, `config of ${name}`);
       assert.deepEqual(got.files, want.files, `files of ${name}`);
+      if (want.copies) assert.deepEqual(got.copies, want.copies, `COPY/ADD checksums of ${name}`);
     });
   }
 }
