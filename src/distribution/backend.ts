@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { decodeAuthHeader, type AuthConfig } from './auth';
 import { pullImage } from './pull';
+import { pullAllTags } from './pull-all';
 import { pushImage } from './push';
 import { saveImages } from '../images/archive';
 import { loadImages } from '../images/archive-load';
@@ -12,8 +13,10 @@ export function distributionBackend(svc: DistributionService, more: {
   load?: (src: Readable, quiet: boolean, out: (l: object) => void) => Promise<unknown>;
 } = {}) {
   return {
-    pull: (o: { name: string; tag?: string; platform?: string; authHeader?: string }, out: (l: object) => void) =>
-      pullImage(svc, { name: o.name, tag: o.tag, platform: o.platform, auth: decodeAuthHeader(o.authHeader) }, out),
+    pull: (o: { name: string; tag?: string; platform?: string; authHeader?: string; allTags?: boolean }, out: (l: object) => void) => {
+      const opts = { name: o.name, tag: o.tag, platform: o.platform, auth: decodeAuthHeader(o.authHeader) };
+      return o.allTags && !o.tag ? pullAllTags(svc, opts, out) : pullImage(svc, opts, out);
+    },
     push: (o: { name: string; tag?: string; authHeader?: string }, out: (l: object) => void) => {
       return pushImage(svc, { name: o.name, tag: o.tag, auth: decodeAuthHeader(o.authHeader) }, out);
     },

@@ -130,6 +130,22 @@ for (const kind of ['docker', 'berth'] as const) {
   });
 }
 
+test('pull -a pulls every tag of the repository', { skip }, async () => {
+  const cli = clis.docker;
+  ok(await cli(['pull', `${plain.host}/busybox:latest`]), 'pull');
+  ok(await cli(['tag', `${plain.host}/busybox:latest`, `${plain.host}/tags:a`]), 'tag a');
+  ok(await cli(['tag', `${plain.host}/busybox:latest`, `${plain.host}/tags:b`]), 'tag b');
+  ok(await cli(['push', '-a', `${plain.host}/tags`]), 'push -a');
+  ok(await cli(['rmi', `${plain.host}/tags:a`, `${plain.host}/tags:b`]), 'rmi');
+  for (const c of [clis.docker, clis.berth]) {
+    ok(await c(['pull', '-a', `${plain.host}/tags`]), 'pull -a');
+    const tags = await c(['images', '--format', '{{.Tag}}', `${plain.host}/tags`]);
+    assert.deepEqual(tags.stdout.trim().split('\n').sort(), ['a', 'b']);
+    ok(await c(['rmi', `${plain.host}/tags:a`, `${plain.host}/tags:b`]), 'rmi');
+  }
+  ok(await cli(['rmi', `${plain.host}/busybox:latest`]), 'rmi');
+});
+
 test('OCI multi-platform index with zstd layers pulls the host platform and runs', { skip }, async () => {
   const cli = clis.docker;
   const p = await cli(['pull', `${plain.host}/multi:latest`]);

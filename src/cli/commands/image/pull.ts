@@ -37,15 +37,16 @@ export const pull: CommandDef = {
   ],
   args: { min: 1, max: 1 },
   async run(ctx, v, [ref]) {
-    if (v['all-tags']) throw new StatusError(1, 'pull --all-tags is not implemented yet in berth');
     const { name, tag } = splitImageRef(ref);
-    if (!tag && !v.quiet) ctx.stdout.write('Using default tag: latest\n');
+    const all = !!v['all-tags'];
+    if (all && tag) throw new StatusError(1, 'tag can\'t be used with --all-tags/-a');
+    if (!tag && !all && !v.quiet) ctx.stdout.write('Using default tag: latest\n');
     const client = ctx.client();
     const messages = await client.imagePull(name, {
-      tag: tag ?? 'latest', platform: String(v.platform ?? '') || undefined, registryAuth: registryAuthHeader(ctx.globals.config, name),
+      tag: all ? undefined : tag ?? 'latest', platform: String(v.platform ?? '') || undefined, registryAuth: registryAuthHeader(ctx.globals.config, name),
     });
     await showProgress(messages, ctx, !!v.quiet);
-    const shown = tag ? (tag.includes(':') ? `${name}@${tag}` : `${name}:${tag}`) : `${name}:latest`;
+    const shown = all ? name : tag ? (tag.includes(':') ? `${name}@${tag}` : `${name}:${tag}`) : `${name}:latest`;
     const full = shown.split('/')[0].match(/[.:]|^localhost$/) && shown.includes('/') ? shown : `docker.io/${shown.includes('/') ? '' : 'library/'}${shown}`;
     ctx.stdout.write(`${full}\n`);
   },

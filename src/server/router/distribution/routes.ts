@@ -17,7 +17,8 @@ import { boolParam } from '../../router';
  * with a status code (as dockerd does); after it, an errorDetail line.
  */
 export interface DistributionRoutesBackend {
-  pull(o: { name: string; tag?: string; platform?: string; authHeader?: string }, out: (l: object) => void): Promise<unknown>;
+  /** allTags: the request named no tag (dockerd then pulls every tag of the repository) */
+  pull(o: { name: string; tag?: string; platform?: string; authHeader?: string; allTags?: boolean }, out: (l: object) => void): Promise<unknown>;
   push(o: { name: string; tag?: string; authHeader?: string }, out: (l: object) => void): Promise<unknown>;
   login(body: Record<string, unknown>): Promise<{ Status: string; IdentityToken?: string }>;
   save(names: string[]): Promise<Readable>;
@@ -58,7 +59,7 @@ export function pullHandler(backend: DistributionRoutesBackend): (ctx: Ctx) => P
     const q = ctx.query;
     const platform = compareVersions(ctx.apiVersion, '1.32') >= 0 ? q.get('platform') || undefined : undefined;
     return streamed(ctx, (write) => backend.pull({
-      name: q.get('fromImage') ?? '', tag: q.get('tag') || undefined, platform, authHeader: header(ctx, 'X-Registry-Auth'),
+      name: q.get('fromImage') ?? '', tag: q.get('tag') || undefined, platform, authHeader: header(ctx, 'X-Registry-Auth'), allTags: !q.get('tag'),
     }, write));
   };
 }
