@@ -6,6 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -200,4 +201,20 @@ test('save and load round trip keeps the image id (docker CLI and berth)', { ski
   const run = await clis.docker(['run', '--rm', '--network', 'none', ref, 'cat', '/hello.txt']);
   assert.equal(run.stdout, 'hello from the registry\n');
   ok(await clis.docker(['rmi', ref]), 'rmi');
+});
+
+test('load reads an OCI image layout (tar of oci-layout, index.json, blobs)', { skip }, async () => {
+  const layout = path.join(work, 'oci-load');
+  const img = addOciImage(layout, [busyboxLayer(), oneFileTar('oci.txt', 'from an OCI layout\n')], { compress: 'gzip' });
+  writeIndex(layout, [{ img }], `${plain.host}/oci-loaded:1`);
+  const tar = execFileSync('tar', ['-C', layout, '-cf', '-', '.'], { maxBuffer: 1 << 30 });
+  for (const cli of [clis.docker, clis.berth]) {
+    const l = await cli(['load'], { input: tar });
+    ok(l, 'load');
+    assert.match(l.stdout, /Loaded image: .*oci-loaded:1/);
+    assert.equal((await cli(['image', 'inspect', '-f', '{{.Id}}', `${plain.host}/oci-loaded:1`])).stdout.trim(), img.configDigest);
+    const run = await cli(['run', '--rm', '--network', 'none', `${plain.host}/oci-loaded:1`, 'cat', '/oci.txt']);
+    assert.equal(run.stdout, 'from an OCI layout\n');
+    ok(await cli(['rmi', `${plain.host}/oci-loaded:1`]), 'rmi');
+  }
 });
