@@ -175,4 +175,30 @@ describe('builder (berthd)', { skip, timeout: 10 * 60_000 }, () => {
       await docker(['rmi', '-f', 'bt-q', 'bt-remote']);
     }
   });
+  test('--cache-from an image dockerd built (saved there, loaded here) gives the very same image', async () => {
+    const dk = await TestDaemon.start({ name: 'build-int-dk', target: 'docker' });
+    const dir = ctxDir({ 'a.txt': 'cross\n', Dockerfile: 'FROM busybox\nENV X=1\nRUN echo x > /x\nCOPY a.txt /a/\nCOPY . /ctx/\nWORKDIR /w\nCMD ["true"]\n' });
+    try {
+      const dkCli = makeCli('docker', dk.socket);
+      await importBusybox(dkCli);
+      const b = await dkCli(['build', '-t', 'bt-cross', dir], { timeoutMs: 60_000 });
+      assert.equal(b.code, 0, b.stderr);
+      const want = (await dkCli(['image', 'inspect', '-f', '{{.Id}}', 'bt-cross'])).stdout.trim();
+      for (const img of ['busybox', 'bt-cross']) {
+        const f = path.join(dir, `${img}.tar`);
+        assert.equal((await dkCli(['save', '-o', f, img])).code, 0);
+        const l = await docker(['load', '-i', f]);
+        assert.equal(l.code, 0, l.stderr);
+        fs.rmSync(f);
+      }
+      const r = await docker(['build', '--cache-from', 'bt-cross', '-t', 'bt-cross2', dir], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal((r.stdout.match(/ ---> Using cache/g) ?? []).length, 6, r.stdout);
+      assert.equal((await docker(['image', 'inspect', '-f', '{{.Id}}', 'bt-cross2'])).stdout.trim(), want);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await dk.stop();
+      await docker(['rmi', '-f', 'bt-cross', 'bt-cross2']);
+    }
+  });
 });
