@@ -122,6 +122,19 @@ describe('builder (berthd)', { skip, timeout: 10 * 60_000 }, () => {
     }
   });
 
+  test('RUN steps get the build\'s memory limit, extra hosts and network mode', async () => {
+    const dir = ctxDir({ Dockerfile: 'FROM busybox\nRUN (cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > /mem && grep buildhost /etc/hosts > /hosts && ls /sys/class/net > /nets\n' });
+    try {
+      const r = await docker(['build', '-m', '64m', '--add-host', 'buildhost:10.1.2.3', '--network', 'none', '-t', 'bt-limits', dir], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      const out = await docker(['run', '--rm', '--network', 'none', 'bt-limits', 'cat', '/mem', '/hosts', '/nets']);
+      assert.equal(out.stdout, `${64 * 1024 * 1024}\n10.1.2.3\tbuildhost\nlo\n`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await docker(['rmi', '-f', 'bt-limits']);
+    }
+  });
+
   test('the step cache survives a daemon restart', async () => {
     const dir = ctxDir({ 'a.txt': 'a\n', Dockerfile: 'FROM busybox\nENV X=1\nRUN echo x > /x\nCOPY a.txt /\nWORKDIR /w\nCMD ["true"]\n' });
     try {
