@@ -98,7 +98,7 @@ for (const kind of ['docker', 'berth'] as const) {
     ok(await cli(['tag', `${plain.host}/busybox:latest`, `${plain.host}/copy-${kind}:v1`]), 'tag');
     const push = await cli(['push', `${plain.host}/copy-${kind}:v1`]);
     ok(push, 'push');
-    assert.match(push.stdout, /Mounted from busybox|Layer already exists/);
+    assert.match(push.stdout, /Mounted from \S+|Layer already exists/);
     assert.match(push.stdout, /v1: digest: sha256:[0-9a-f]{64} size: \d+/);
     const again = await cli(['push', `${plain.host}/copy-${kind}:v1`]);
     assert.match(again.stdout, /Layer already exists/);
@@ -147,7 +147,7 @@ test('pull -a pulls every tag of the repository', { skip }, async () => {
   ok(await cli(['rmi', `${plain.host}/busybox:latest`]), 'rmi');
 });
 
-test('OCI multi-platform index with zstd layers pulls the host platform and runs', { skip }, async () => {
+test('OCI multi-platform index with zstd layers pulls the host platform and runs', { skip: skip || (target() === 'docker' && 'dockerd 20.10 predates zstd layers') }, async () => {
   const cli = clis.docker;
   const p = await cli(['pull', `${plain.host}/multi:latest`]);
   ok(p, 'pull');
@@ -203,7 +203,7 @@ test('save and load round trip keeps the image id (docker CLI and berth)', { ski
   ok(await clis.docker(['rmi', ref]), 'rmi');
 });
 
-test('load reads an OCI image layout (tar of oci-layout, index.json, blobs)', { skip }, async () => {
+test('load reads an OCI image layout (tar of oci-layout, index.json, blobs)', { skip: skip || (target() === 'docker' && 'dockerd 20.10 predates OCI-layout load (docker 25)') }, async () => {
   const layout = path.join(work, 'oci-load');
   const img = addOciImage(layout, [busyboxLayer(), oneFileTar('oci.txt', 'from an OCI layout\n')], { compress: 'gzip' });
   writeIndex(layout, [{ img }], `${plain.host}/oci-loaded:1`);
