@@ -168,15 +168,28 @@ async function fromStage(b: BuildRun, stage: Stage, w: StreamOut): Promise<Stage
     st = newStage(stage.name, stage.index, '', null);
   } else {
     const local = () => { try { return b.deps.images.get(baseName); } catch (e) { if (e instanceof BerthError && e.kind === 'NotFound') return undefined; throw e; } };
+    const wanted = platformFlag ? b.lex.word(platformFlag, metaEnv(b)) : b.opts.platform;
+    const fits = (id: string) => {
+      if (!wanted) return true;
+      const c = b.deps.images.config(id);
+      const [os, arch, variant] = wanted.toLowerCase().split('/');
+      return os === c.os && (!arch || arch === c.architecture) && (!variant || variant === c.variant);
+    };
     let img = b.opts.pull ? undefined : local();
+    // a local image of another platform is not used: dockerd pulls the wanted one
+    if (img && !fits(img.id)) img = undefined;
     if (!img) {
       if (!b.deps.pull) throw notFound(`No such image: ${familiarString(parseRepoTag(baseName))}`);
-      await b.deps.pull(baseName, (line) => { if (!b.opts.quiet) w.progress?.(line); });
+      await b.deps.pull(baseName, (line) => { if (!b.opts.quiet) w.progress?.(line); }, wanted || undefined);
       img = local();
       if (!img) throw notFound(`No such image: ${familiarString(parseRepoTag(baseName))}`);
     }
-    void platformFlag;
-    st = newStage(stage.name, stage.index, img.id, b.deps.images.config(img.id));
+    const cfg = b.deps.images.config(img.id);
+    if (!fits(img.id)) {
+      const actual = [cfg.os, cfg.architecture, cfg.variant].filter(Boolean).join('/');
+      throw invalidParameter(`image with reference ${baseName} was found but does not match the specified platform: wanted ${wanted}, actual: ${actual}`);
+    }
+    st = newStage(stage.name, stage.index, img.id, cfg);
   }
   const triggers = st.config.OnBuild ?? [];
   if (triggers.length) {

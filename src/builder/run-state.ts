@@ -14,7 +14,7 @@ export interface BuilderDeps {
   tmpDir: string;
   log: Logger;
   /** Pulls an image by reference, writing Docker's progress lines (absent: FROM needs local images). */
-  pull?: (ref: string, out: (line: object) => void) => Promise<unknown>;
+  pull?: (ref: string, out: (line: object) => void, platform?: string) => Promise<unknown>;
 }
 
 /** POST /build's options, parsed. */

@@ -191,7 +191,7 @@ export class Engine {
     registerNetworkRoutes(this.router, this.networks as never);
     const builder = new BuilderService({
       images: this.images, containers: this.containers, cache: new BuildCache(this.db), tmpDir: path.join(this.config.dataRoot, 'builder', 'tmp'), log: this.log,
-      pull: (ref, out) => dist.pull({ name: ref }, out),
+      pull: (ref, out, platform) => dist.pull({ name: ref, platform }, out),
     });
     registerDfRoutes(this.router, { ...dfBackend({
       images: this.images, volumes: this.volumes, containers: () => this.containers.store.all(), apiVersion: API_VERSION,

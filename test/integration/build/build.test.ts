@@ -135,6 +135,22 @@ describe('builder (berthd)', { skip, timeout: 10 * 60_000 }, () => {
     }
   });
 
+  test('FROM --platform: the local image when it fits, a pull (here failing: no registry) when it does not', async () => {
+    const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+    const other = arch === 'amd64' ? 'arm64' : 'amd64';
+    const dir = ctxDir({ Dockerfile: `FROM --platform=linux/${arch} busybox\nENV P=1\n` });
+    try {
+      const okRun = await docker(['build', '-t', 'bt-plat', dir], { timeoutMs: 60_000 });
+      assert.equal(okRun.code, 0, okRun.stderr);
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM --platform=linux/${other} busybox\nENV P=1\n`);
+      const bad = await docker(['build', dir], { timeoutMs: 60_000 });
+      assert.equal(bad.code, 1, bad.stdout);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await docker(['rmi', '-f', 'bt-plat']);
+    }
+  });
+
   test('the step cache survives a daemon restart', async () => {
     const dir = ctxDir({ 'a.txt': 'a\n', Dockerfile: 'FROM busybox\nENV X=1\nRUN echo x > /x\nCOPY a.txt /\nWORKDIR /w\nCMD ["true"]\n' });
     try {
