@@ -30,7 +30,8 @@ let ref = '';
 before(async () => {
   if (skip) return;
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-interop-'));
-  d = await TestDaemon.start({ name: 'pull-interop', target: 'berth' });
+  // daemon.json is written once the registry's port is known; the mirror test restarts into it
+  d = await TestDaemon.start({ name: 'pull-interop', target: 'berth', extraArgs: ['--config-file', path.join(work, 'daemon.json')] });
   reg = await startRegistry(d.netns);
   const layout = path.join(work, 'layout');
   const img = addOciImage(layout, [busyboxLayer(), oneFileTar('hello.txt', 'interop\n')]);
@@ -147,4 +148,18 @@ test('image prune removes dangling images; -a removes unused ones', { skip }, as
   assert.doesNotMatch(all.stdout, /prune-me/);
   const all2 = await berth(['image', 'prune', '-a', '-f']);
   assert.match(all2.stdout, /untagged: prune-me:1/);
+});
+
+test('registry-mirrors serve docker.io names (busybox = docker.io/library/busybox) from the mirror', { skip }, async () => {
+  skopeoCopy(d.netns, `docker://${ref}`, `docker://${reg.host}/library/busybox:latest`);
+  fs.writeFileSync(path.join(work, 'daemon.json'), JSON.stringify({ 'registry-mirrors': [`http://${reg.host}`] }));
+  await d.restart();
+  const p = await berth(['pull', 'busybox']);
+  ok(p, 'pull busybox through the mirror');
+  assert.match(p.stdout, /docker\.io\/library\/busybox:latest/);
+  const run = await berth(['run', '--rm', '--network', 'none', 'busybox', 'cat', '/hello.txt']);
+  assert.equal(run.stdout, 'interop\n');
+  const missing = await berth(['pull', 'nosuchimage']);
+  assert.notEqual(missing.code, 0);
+  ok(await berth(['rmi', 'busybox']), 'rmi');
 });
