@@ -223,7 +223,8 @@ test('kill -9 during import: nothing half-made is visible; reconcile clears the 
       assert.equal(images.length, 1);
       assert.deepEqual(images[0].repoTags, ['crash:test'], 'an image is visible only with its tag');
       assert.equal(overlay.length, 1);
-      assert.deepEqual(blobs, [images[0].id.slice(7)]);
+      // the config, and the layer's uncompressed tar kept under its diff ID (for push and save)
+      assert.deepEqual(blobs.sort(), [images[0].id.slice(7), ...s.records.layers().map((l) => l.diff_id.slice(7))].sort());
       assert.ok(fs.existsSync(path.join(root, 'overlay2', overlay[0], 'diff', 'bin', 'busybox')));
     }
     // and the store still works: the same import now succeeds
