@@ -131,6 +131,17 @@ for (const kind of ['docker', 'berth'] as const) {
   });
 }
 
+test('berth pull on a terminal redraws one line per layer (ANSI), like docker', { skip: skip || (target() === 'docker' && 'berth CLI output') }, async () => {
+  const ref = `${plain.host}/busybox:latest`;
+  await clis.berth(['rmi', ref]);
+  const p = await clis.berth(['pull', ref], { tty: true });
+  ok(p, 'pull');
+  assert.match(p.stdout, /\x1b\[2K\r[0-9a-f]{12}: Pull complete/);
+  assert.match(p.stdout, /\x1b\[\d+A/);
+  assert.match(p.stdout, /Status: Downloaded newer image/);
+  ok(await clis.berth(['rmi', ref]), 'rmi');
+});
+
 test('pull -a pulls every tag of the repository', { skip }, async () => {
   const cli = clis.docker;
   ok(await cli(['pull', `${plain.host}/busybox:latest`]), 'pull');

@@ -1,6 +1,7 @@
 import { StatusError, type CommandDef } from '../../command';
 import { displayJsonMessages, JsonMessageError } from '../../formatters/jsonmessage';
 import { registryAuthHeader } from '../registry-auth/config';
+import { displayProgressTTY } from './pull-progress';
 
 /** Splits NAME[:TAG|@DIGEST] as the docker CLI sends it: fromImage=NAME, tag=TAG or DIGEST. */
 export function splitImageRef(ref: string): { name: string; tag?: string } {
@@ -17,7 +18,8 @@ export async function showProgress(messages: AsyncIterable<import('../../../clie
       for await (const m of messages) if (m.error) throw new JsonMessageError(m.error);
       return;
     }
-    await displayJsonMessages(messages, ctx.stdout);
+    if (ctx.stdout.isTTY) await displayProgressTTY(messages, ctx.stdout);
+    else await displayJsonMessages(messages, ctx.stdout);
   } catch (e) {
     if (e instanceof JsonMessageError) throw new StatusError(1, e.message);
     throw e;
