@@ -296,12 +296,15 @@ export class ContainerService {
       Object.assign(c.state, { Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode, OOMKilled: oom, FinishedAt: toRfc3339Nano(at) });
       c.monitorPid = 0;
       this.store.save(c);
+      const phases = new PhaseTimer();
       // Independent clean-ups, each a process spawn or two: run them side by side.
       await Promise.all([
         this.runtime.delete(id, true).catch((e) => this.log.warn(`runtime delete ${id}: ${String(e)}`)),
         this.images.unmountContainerLayer(id).catch((e) => this.log.warn(`unmount ${id}: ${String(e)}`)),
         this.runHooks('stopped', c, { exitCode, manual: c.hasBeenManuallyStopped }).catch((e) => this.log.warn(`stop hooks ${id}: ${String(e)}`)),
       ]);
+      phases.mark('exit clean-up');
+      if (this.log.level === 'debug') this.log.debug(`exit ${id.slice(0, 12)}: ${phases.summary()}`);
       this.hubs.get(id)?.finish();
       this.hubs.delete(id);
       if (oom) this.emit(c, 'oom');
@@ -357,15 +360,20 @@ export class ContainerService {
     }
     await this.locks.run(c.id, async () => {
       if (!this.store.find(c.id)) return;
+      const phases = new PhaseTimer();
       c.state.RemovalInProgress = true;
       this.store.save(c);
       await Promise.all([
         this.runtime.delete(c.id, true).catch(() => undefined),
         this.images.unmountContainerLayer(c.id).catch(() => undefined),
       ]);
+      phases.mark('runtime+unmount');
       await this.runHooks('removing', c, { volumes: !!opts.volumes });
+      phases.mark('hooks');
       await this.images.removeContainerLayer(c.id);
+      phases.mark('layer');
       this.store.delete(c.id);
+      if (this.log.level === 'debug') this.log.debug(`remove ${c.id.slice(0, 12)}: ${phases.summary()}`);
       await Promise.all([
         fs.rm(this.containerDir(c.id), { recursive: true, force: true }),
         fs.rm(this.bundleDir(c.id), { recursive: true, force: true }),
