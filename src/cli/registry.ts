@@ -9,17 +9,18 @@ import { volumeCommands } from './commands/volume';
 import { contextCommands } from './commands/context/context';
 import { build } from './commands/build/build';
 import { builderPrune } from './commands/build/prune';
+import { registryCommands } from './commands/registry/registry';
 
-export const MANAGEMENT = ['container', 'image', 'system', 'network', 'volume', 'builder', 'buildx', 'context', 'manifest', 'plugin', 'trust', 'swarm', 'node', 'service', 'stack', 'secret', 'config', 'checkpoint'];
+export const MANAGEMENT = ['container', 'image', 'system', 'network', 'volume', 'builder', 'buildx', 'context', 'manifest', 'plugin', 'trust', 'swarm', 'node', 'service', 'stack', 'secret', 'config', 'checkpoint', 'registry'];
 
 /** Docker commands that exist but come in later issues: they say so and exit 1. */
 export const NOT_IMPLEMENTED = new Set([
   'search',
   'system prune',
-  ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume', 'context', 'builder'].includes(m)),
+  ...MANAGEMENT.filter((m) => !['container', 'image', 'system', 'network', 'volume', 'context', 'builder', 'registry'].includes(m)),
 ]);
 
-const all: CommandDef[] = [...containerCommands, ...imageCommands, ...systemCommands, ...networkCommands, ...volumeCommands, ...contextCommands, build, builderPrune];
+const all: CommandDef[] = [...containerCommands, ...imageCommands, ...systemCommands, ...networkCommands, ...volumeCommands, ...contextCommands, build, builderPrune, ...registryCommands];
 const byName = new Map<string, CommandDef>();
 for (const c of all) for (const n of [c.path, ...(c.aliases ?? [])]) byName.set(n, c);
 
@@ -43,7 +44,7 @@ const short = (name: string) => byName.get(name)?.short ?? '';
 const MANAGEMENT_TITLES: Record<string, string> = {
   builder: 'Manage builds', checkpoint: 'Manage checkpoints', container: 'Manage containers', context: 'Manage contexts',
   image: 'Manage images', manifest: 'Manage Docker image manifests and manifest lists', network: 'Manage networks',
-  plugin: 'Manage plugins', system: 'Manage Berth', trust: 'Manage trust on Docker images', volume: 'Manage volumes',
+  plugin: 'Manage plugins', registry: 'Run a private registry', system: 'Manage Berth', trust: 'Manage trust on Docker images', volume: 'Manage volumes',
 };
 
 export function rootHelp(globalFlags: FlagSpec[]): string {
