@@ -61,6 +61,8 @@ export function renderAll(nets: NetworkRecord[], live: LivePorts[], opts: { inst
   for (const n of bridges) {
     if (n.masquerade && !n.internal) nat.push(`-A BERTH-POSTROUTING -s ${n.subnet} ! -o ${n.bridge} -j MASQUERADE`);
     nat.push(`-A BERTH-POSTROUTING -o ${n.bridge} -m addrtype --src-type LOCAL -j MASQUERADE`);
+    // Hairpin: a container reaching a published port through a host address, served on its own bridge.
+    nat.push(`-A BERTH-POSTROUTING -s ${n.subnet} -o ${n.bridge} -m conntrack --ctstate DNAT -j MASQUERADE`);
   }
   for (const p of live) {
     nat.push(`-A BERTH -j ${portChain(p.containerId)}`, ...natPortRules(p));

@@ -31,7 +31,7 @@ export function plugCommands(nsPath: string, plugs: Plug[], create: boolean, dae
     inner.push(`link add name ${p.ifname} mtu ${p.net.mtu} address ${p.mac} type veth peer name ${p.veth} mtu ${p.net.mtu} netns ${daemonNetns}`);
     inner.push(`addr add ${p.ip}/${bits} dev ${p.ifname}`, `link set ${p.ifname} up`);
     if (p.primary && !p.net.internal) inner.push(`route add default via ${p.net.gateway} dev ${p.ifname}`);
-    host.push(`link set ${p.veth} master ${p.net.bridge} up`);
+    host.push(`link set ${p.veth} master ${p.net.bridge} up`, `link set dev ${p.veth} type bridge_slave hairpin on`);
   }
   return [
     { cmd: create ? 'unshare' : 'nsenter', args: [`--net=${nsPath}`, 'ip', '-batch', '-'], input: inner.join('\n') + '\n' },

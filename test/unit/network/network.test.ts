@@ -95,7 +95,7 @@ describe('rules', () => {
     const [inner, host] = plugCommands('/run/x/netns/c1', [{ net: net(), veth: 'veth1234567', ifname: 'eth0', ip: '10.1.0.2', mac: '02:42:0a:01:00:02', primary: true }], true, '/proc/1/ns/net');
     assert.deepEqual([inner.cmd, ...inner.args], ['unshare', '--net=/run/x/netns/c1', 'ip', '-batch', '-']);
     assert.equal(inner.input, 'link set lo up\nlink add name eth0 mtu 1500 address 02:42:0a:01:00:02 type veth peer name veth1234567 mtu 1500 netns /proc/1/ns/net\naddr add 10.1.0.2/24 dev eth0\nlink set eth0 up\nroute add default via 10.1.0.1 dev eth0\n');
-    assert.deepEqual([host.cmd, ...host.args, host.input], ['ip', '-batch', '-', 'link set veth1234567 master br-aaaaaaaaaaaa up\n']);
+    assert.deepEqual([host.cmd, ...host.args, host.input], ['ip', '-batch', '-', 'link set veth1234567 master br-aaaaaaaaaaaa up\nlink set dev veth1234567 type bridge_slave hairpin on\n']);
     const [join] = plugCommands('/proc/42/ns/net', [{ net: net(), veth: 'veth7654321', ifname: 'eth1', ip: '10.1.0.3', mac: '02:42:0a:01:00:03', primary: false }], false, '/proc/1/ns/net');
     assert.equal(join.cmd, 'nsenter');
     assert.doesNotMatch(join.input, /route add|lo up/);
