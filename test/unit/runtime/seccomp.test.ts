@@ -9,12 +9,15 @@ const allowed = (p: ReturnType<typeof resolveSeccomp>, name: string) =>
   p.syscalls.filter((s) => s.names.includes(name) && s.action === 'SCMP_ACT_ALLOW');
 
 describe('default seccomp profile', () => {
-  const base = resolveSeccomp(DOCKER_DEFAULT_SECCOMP, { caps: DOCKER_DEFAULT_CAPS, arch: 'amd64', kernel: '6.1.0' });
+  const base = resolveSeccomp(DOCKER_DEFAULT_SECCOMP, { caps: DOCKER_DEFAULT_CAPS, arch: 'amd64', kernel: '6.1.0', x32: true });
 
   it('is an allow-list with EPERM by default, for the native arch and its sub-arches', () => {
     assert.equal(base.defaultAction, 'SCMP_ACT_ERRNO');
     assert.equal(base.defaultErrnoRet, 1);
     assert.deepEqual(base.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']);
+    // A kernel built without the x32 ABI gets no x32 branch (nothing there to filter).
+    const noX32 = resolveSeccomp(DOCKER_DEFAULT_SECCOMP, { caps: DOCKER_DEFAULT_CAPS, arch: 'amd64', kernel: '6.1.0', x32: false });
+    assert.deepEqual(noX32.architectures, ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86']);
     assert.ok(allowed(base, 'read').length);
     assert.ok(allowed(base, 'arch_prctl').length);
     assert.equal(allowed(base, 's390_runtime_instr').length, 0);
