@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { decodeAuthHeader, type AuthConfig } from './auth';
 import { pullImage } from './pull';
 import { pullAllTags } from './pull-all';
+import { distributionInspect } from './inspect';
 import { pushImage } from './push';
 import { saveImages } from '../images/archive';
 import { loadImages } from '../images/archive-load';
@@ -21,6 +22,7 @@ export function distributionBackend(svc: DistributionService, more: {
       return pushImage(svc, { name: o.name, tag: o.tag, auth: decodeAuthHeader(o.authHeader) }, out);
     },
     login: (body: Record<string, unknown>) => svc.login(body as AuthConfig),
+    inspect: (name: string, authHeader?: string) => distributionInspect(svc, name, decodeAuthHeader(authHeader)),
     save: (names: string[]) => {
       if (more.save) return more.save(names);
       return saveImages(svc.images, names, (diffId) => svc.meta.blobsForDiff(diffId).map((b) => b.digest));

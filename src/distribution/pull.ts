@@ -36,7 +36,7 @@ export function pullReference(name: string, tag?: string): Reference {
   return ref;
 }
 
-async function fetchManifest(s: RegistrySession, ref: string): Promise<{ body: Buffer; type: string | undefined; digest: string }> {
+export async function fetchManifest(s: RegistrySession, ref: string): Promise<{ body: Buffer; type: string | undefined; digest: string }> {
   const res = await s.send('GET', s.url(`manifests/${ref}`), { Accept: ACCEPT });
   await s.check(res, [200], `manifest for ${s.endpoint.host}/${s.repo}:${ref} not found`).catch((e: unknown) => {
     if (e instanceof RegistryError && e.status === 404) {
@@ -52,7 +52,7 @@ async function fetchManifest(s: RegistrySession, ref: string): Promise<{ body: B
   return { body, type: res.headers['content-type'], digest };
 }
 
-async function fetchBlobBuffer(s: RegistrySession, d: Descriptor): Promise<Buffer> {
+export async function fetchBlobBuffer(s: RegistrySession, d: Descriptor): Promise<Buffer> {
   const res = await s.check(await s.send('GET', s.url(`blobs/${d.digest}`)), [200], `fetching blob ${d.digest}`);
   const body = await readBody(res, 64 << 20);
   if (sha256Digest(body) !== d.digest) throw invalidParameter(`failed to verify config ${d.digest}: digest mismatch`);

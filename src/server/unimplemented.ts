@@ -9,7 +9,7 @@ import type { Router } from './router';
 export const UNIMPLEMENTED: [string, string][] = [
   ['GET', '/containers/{name}/attach/ws'],
   ['POST', '/build/cancel'], ['POST', '/session'],
-  ['GET', '/images/search'], ['GET', '/distribution/{name:.*}/json'],
+  ['GET', '/images/search'],
   ['PUT', '/volumes/{name}'],
   ['GET', '/plugins'], ['GET', '/plugins/privileges'], ['POST', '/plugins/pull'], ['DELETE', '/plugins/{name:.*}'],
   ['POST', '/plugins/{name:.*}/enable'], ['POST', '/plugins/{name:.*}/disable'], ['POST', '/plugins/{name:.*}/upgrade'],

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { TestDaemon, makeCli, target, type Cli } from '../integration/harness';
+import { TestDaemon, makeCli, request, target, type Cli } from '../integration/harness';
 import {
   addOciImage, busyboxLayer, makeCerts, oneFileTar, skopeoCopy, startRegistry, writeIndex, type Registry,
 } from '../integration/distribution/fixtures';
@@ -170,6 +170,19 @@ test('OCI multi-platform index with zstd layers pulls the host platform and runs
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /no matching manifest for linux\/s390x/);
   ok(await cli(['rmi', `${plain.host}/multi:latest`]), 'rmi');
+});
+
+test('GET /distribution/{name}/json: descriptor and platforms of an index and of a manifest', { skip }, async () => {
+  const multi = await request(d.socket, 'GET', `/v1.41/distribution/${plain.host}/multi:latest/json`);
+  assert.equal(multi.status, 200, multi.body);
+  assert.equal(multi.json.Descriptor.digest, manifestDigest);
+  assert.equal(multi.json.Descriptor.mediaType, 'application/vnd.oci.image.index.v1+json');
+  assert.deepEqual(multi.json.Platforms.map((p: { architecture: string }) => p.architecture).sort(), ['amd64', 'arm64']);
+  const one = await request(d.socket, 'GET', `/v1.41/distribution/${plain.host}/busybox:latest/json`);
+  assert.equal(one.status, 200, one.body);
+  assert.deepEqual(one.json.Platforms.map((p: { os: string; architecture: string }) => `${p.os}/${p.architecture}`), ['linux/amd64']);
+  const missing = await request(d.socket, 'GET', `/v1.41/distribution/${plain.host}/busybox:nope/json`);
+  assert.equal(missing.status, 404);
 });
 
 for (const compress of ['none', 'gzip'] as const) {

@@ -10,6 +10,7 @@ import { boolParam } from '../../router';
  *   POST /images/create?fromImage=   pull (tag or digest in `tag`, `platform`), X-Registry-Auth
  *   POST /images/{name}/push         push (`tag`; all tags of the repository without one)
  *   POST /auth                       check credentials against a registry
+ *   GET  /distribution/{name}/json   the registry's descriptor and platforms of a reference
  *   GET  /images/{name}/get, GET /images/get?names=   docker save (docker-archive tar)
  *   POST /images/load                docker load (docker-archive or OCI layout tar; quiet)
  *
@@ -21,6 +22,7 @@ export interface DistributionRoutesBackend {
   pull(o: { name: string; tag?: string; platform?: string; authHeader?: string; allTags?: boolean }, out: (l: object) => void): Promise<unknown>;
   push(o: { name: string; tag?: string; authHeader?: string }, out: (l: object) => void): Promise<unknown>;
   login(body: Record<string, unknown>): Promise<{ Status: string; IdentityToken?: string }>;
+  inspect(name: string, authHeader?: string): Promise<unknown>;
   save(names: string[]): Promise<Readable>;
   load(src: Readable, quiet: boolean, out: (l: object) => void): Promise<unknown>;
 }
@@ -68,6 +70,10 @@ export function registerDistributionRoutes(router: Router, backend: Distribution
   router.post('/images/{name:.*}/push', (ctx) => streamed(ctx, (write) => backend.push({
     name: ctx.params.name, tag: ctx.query.get('tag') || undefined, authHeader: header(ctx, 'X-Registry-Auth'),
   }, write)));
+
+  router.get('/distribution/{name:.*}/json', async (ctx) => {
+    ctx.send(200, await backend.inspect(ctx.params.name, header(ctx, 'X-Registry-Auth')));
+  });
 
   router.post('/auth', async (ctx) => {
     const body = (await ctx.json<Record<string, unknown>>()) ?? {};
