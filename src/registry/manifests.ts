@@ -19,17 +19,21 @@ interface RawManifest {
   layers?: unknown; manifests?: unknown; subject?: RawDescriptor; annotations?: unknown; blobs?: unknown;
 }
 
-/** Reads a request body up to `limit` bytes; more is 413 (nothing kept). */
+/**
+ * Reads a request body up to `limit` bytes; more is 413 and nothing is kept. The rest of an
+ * oversized body (up to 64 MiB) is read and dropped first, so that the client, still
+ * writing, gets the answer rather than a reset.
+ */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) { req.resume(); throw regError(413, 'SIZE_INVALID', { limit }, 'manifest too large'); }
   const parts: Buffer[] = [];
   let n = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
     n += c.length;
-    if (n > limit) { req.resume(); throw regError(413, 'SIZE_INVALID', { limit }, 'manifest too large'); }
-    parts.push(c);
+    if (n > 64 * 1024 * 1024) break;
+    if (n <= limit) parts.push(c);
   }
+  if (n > limit) throw regError(413, 'SIZE_INVALID', { limit }, 'manifest too large');
   if (!Number.isNaN(declared) && n !== declared) throw regError(400, 'SIZE_INVALID', { expected: declared, got: n });
   return Buffer.concat(parts);
 }
