@@ -1,0 +1,157 @@
+/**
+ * `berth registry serve` with real clients and in trouble: skopeo copy/inspect/list-tags/
+ * delete; basic auth (bcrypt htpasswd) and TLS; kill -9 in the middle of an upload; gc.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { busyboxLayout, rawRequest, sha256, skopeo, startBerthRegistry, storedBlobs, tmpDir, type RunningRegistry } from './lib';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const bcrypt = require('bcryptjs') as { hashSync(pw: string, rounds: number): string };
+
+describe('berth registry with skopeo', () => {
+  let reg: RunningRegistry;
+  let work: string;
+  let layoutManifest: string;
+  before(async () => {
+    work = tmpDir('berth-reg-ops-');
+    layoutManifest = busyboxLayout(path.join(work, 'oci')).manifest;
+    reg = await startBerthRegistry();
+  });
+  after(async () => { await reg.stop(); fs.rmSync(work, { recursive: true, force: true }); });
+
+  it('copy in, inspect, list-tags, copy out, delete', async () => {
+    const dest = `docker://127.0.0.1:${reg.port}/lib/busybox`;
+    skopeo(['copy', '--dest-tls-verify=false', `oci:${work}/oci:latest`, `${dest}:1`]);
+    skopeo(['copy', '--dest-tls-verify=false', `oci:${work}/oci:latest`, `${dest}:2`]);
+    const info = JSON.parse(skopeo(['inspect', '--tls-verify=false', `${dest}:1`])) as { Digest: string; RepoTags: string[] };
+    assert.equal(info.Digest, layoutManifest);
+    assert.deepEqual(info.RepoTags, ['1', '2']);
+    const tags = JSON.parse(skopeo(['list-tags', '--tls-verify=false', dest])) as { Tags: string[] };
+    assert.deepEqual(tags.Tags, ['1', '2']);
+    skopeo(['copy', '--src-tls-verify=false', `${dest}:1`, `dir:${work}/out`]);
+    assert.ok(fs.existsSync(path.join(work, 'out', 'manifest.json')));
+    skopeo(['delete', '--tls-verify=false', `${dest}:1`]);
+    const after = JSON.parse(skopeo(['list-tags', '--tls-verify=false', dest])) as { Tags: string[] };
+    assert.deepEqual(after.Tags, [], 'deleting by digest drops every tag of it');
+    await new Promise((r) => setTimeout(r, 200)); // execFileSync held the event loop: read the log pipe
+    assert.match(reg.log(), /"method":"DELETE","path":"\/v2\/lib\/busybox\/manifests\/sha256:/, 'access log line');
+  });
+
+  it('health and metrics', async () => {
+    assert.equal((await fetch(`${reg.url}/healthz`)).status, 200);
+    const m = await (await fetch(`${reg.url}/metrics`)).text();
+    assert.match(m, /berth_registry_http_requests_total\{method="PUT",code="201"\} \d+/);
+    assert.match(m, /berth_registry_blob_bytes_received_total [1-9]/);
+  });
+});
+
+describe('berth registry with basic auth and TLS', () => {
+  let reg: RunningRegistry;
+  let work: string;
+  before(async () => {
+    work = tmpDir('berth-reg-auth-');
+    busyboxLayout(path.join(work, 'oci'));
+    fs.writeFileSync(path.join(work, 'htpasswd'), `alice:${bcrypt.hashSync('s3cret', 5).replace(/^\$2a\$/, '$2y$')}\n`);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', path.join(work, 'key.pem'), '-out', path.join(work, 'cert.pem')], { stdio: 'ignore' });
+    reg = await startBerthRegistry({ scheme: 'https', args: ['--htpasswd', path.join(work, 'htpasswd'), '--tls-cert', path.join(work, 'cert.pem'), '--tls-key', path.join(work, 'key.pem')] });
+  });
+  after(async () => { await reg.stop(); fs.rmSync(work, { recursive: true, force: true }); });
+
+  const get = (p: string, auth?: string) => new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const https = require('node:https') as typeof import('node:https');
+    const req = https.request({ host: '127.0.0.1', port: reg.port, path: p, ca: fs.readFileSync(path.join(work, 'cert.pem')), headers: auth ? { Authorization: `Basic ${Buffer.from(auth).toString('base64')}` } : {} }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+
+  it('answers 401 with a Basic challenge without (or with wrong) credentials', async () => {
+    for (const auth of [undefined, 'alice:wrong', 'bob:s3cret']) {
+      const r = await get('/v2/', auth);
+      assert.equal(r.status, 401);
+      assert.equal(r.headers['www-authenticate'], 'Basic realm="Registry Realm"');
+      assert.match(r.body, /"UNAUTHORIZED"/);
+    }
+    assert.equal((await get('/v2/', 'alice:s3cret')).status, 200);
+  });
+
+  it('skopeo pushes and reads with credentials over TLS (verified by the CA)', () => {
+    const certDir = path.join(work, 'certs');
+    fs.mkdirSync(certDir);
+    fs.copyFileSync(path.join(work, 'cert.pem'), path.join(certDir, 'ca.crt'));
+    const dest = `docker://127.0.0.1:${reg.port}/secure/bb:1`;
+    assert.throws(() => skopeo(['copy', '--dest-cert-dir', certDir, `oci:${work}/oci:latest`, dest]), /unauthorized|authentication required/i);
+    skopeo(['copy', '--dest-cert-dir', certDir, '--dest-creds', 'alice:s3cret', `oci:${work}/oci:latest`, dest]);
+    const tags = JSON.parse(skopeo(['list-tags', '--cert-dir', certDir, '--creds', 'alice:s3cret', `docker://127.0.0.1:${reg.port}/secure/bb`])) as { Tags: string[] };
+    assert.deepEqual(tags.Tags, ['1']);
+  });
+});
+
+describe('berth registry crash safety and gc', () => {
+  it('kill -9 during an upload leaves no visible partial blob; the restart cleans the temp file', async () => {
+    const root = tmpDir('berth-reg-kill-');
+    try {
+      let reg = await startBerthRegistry({ root });
+      const data = Buffer.alloc(3 * 1024 * 1024, 9);
+      const d = sha256(data);
+      const p = await fetch(`${reg.url}/v2/k/x/blobs/uploads/`, { method: 'POST' });
+      const loc = new URL(p.headers.get('location') ?? '', reg.url).toString();
+      assert.equal((await fetch(loc, { method: 'PATCH', body: data.subarray(0, 1024 * 1024), headers: { 'Content-Type': 'application/octet-stream' } })).status, 202);
+      // a monolithic upload in flight, half sent, when the registry dies
+      const inflight = rawRequest(reg.port, `POST /v2/k/x/blobs/uploads/?digest=${d} HTTP/1.1\nHost: x\nContent-Type: application/octet-stream\nContent-Length: ${data.length}\n`, data.subarray(0, data.length / 2), true);
+      await new Promise((r) => setTimeout(r, 150));
+      reg.proc.kill('SIGKILL');
+      await inflight;
+      await reg.stop();
+      assert.deepEqual(storedBlobs(root), []);
+      assert.ok(fs.readdirSync(path.join(root, 'ingest')).length > 0, 'temp files exist before the restart');
+      reg = await startBerthRegistry({ root, port: reg.port });
+      assert.deepEqual(fs.readdirSync(path.join(root, 'ingest')), [], 'the restart removes them');
+      assert.equal((await fetch(`${reg.url}/v2/k/x/blobs/${d}`, { method: 'HEAD' })).status, 404);
+      assert.equal((await fetch(loc)).status, 404, 'the session is gone');
+      await reg.stop();
+    } finally { fs.rmSync(root, { recursive: true, force: true }); }
+  });
+
+  it('gc removes only blobs no manifest references (dry run first)', async () => {
+    const root = tmpDir('berth-reg-gc-');
+    try {
+      const reg = await startBerthRegistry({ root });
+      const put = async (name: string, b: Buffer) => assert.equal((await fetch(`${reg.url}/v2/${name}/blobs/uploads/?digest=${sha256(b)}`, { method: 'POST', body: b })).status, 201);
+      const cfg = Buffer.from('{"os":"linux"}');
+      const keep = Buffer.from('kept layer');
+      const orphan = Buffer.from('orphan layer');
+      const gone = Buffer.from('layer of a deleted manifest');
+      for (const b of [cfg, keep, orphan, gone]) await put('gc/a', b);
+      const man = (layers: Buffer[]) => Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(cfg), size: cfg.length }, layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(l), size: l.length })) }));
+      const m1 = man([keep]);
+      const m2 = man([gone]);
+      const h = { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json' };
+      assert.equal((await fetch(`${reg.url}/v2/gc/a/manifests/keep`, { method: 'PUT', body: m1, headers: h })).status, 201);
+      assert.equal((await fetch(`${reg.url}/v2/gc/a/manifests/gone`, { method: 'PUT', body: m2, headers: h })).status, 201);
+      assert.equal((await fetch(`${reg.url}/v2/gc/a/manifests/${sha256(m2)}`, { method: 'DELETE' })).status, 202);
+      await reg.stop();
+      const berth = path.join(__dirname, '..', '..', '..', '..', 'bin', 'berth');
+      const dry = execFileSync('node', [berth, 'registry', 'gc', '--root', root, '--dry-run'], { encoding: 'utf8' });
+      assert.match(dry, /3 blobs marked, 3 blobs eligible for deletion/);
+      assert.equal(storedBlobs(root).length, 6);
+      execFileSync('node', [berth, 'registry', 'gc', '--root', root], { encoding: 'utf8' });
+      assert.deepEqual(storedBlobs(root).sort(), [sha256(cfg), sha256(keep), sha256(m1)].sort());
+      const again = await startBerthRegistry({ root });
+      const r = await fetch(`${again.url}/v2/gc/a/manifests/keep`);
+      assert.equal(r.status, 200);
+      assert.equal((await fetch(`${again.url}/v2/gc/a/blobs/${sha256(keep)}`)).status, 200);
+      assert.equal((await fetch(`${again.url}/v2/gc/a/blobs/${sha256(orphan)}`, { method: 'HEAD' })).status, 404);
+      await again.stop();
+    } finally { fs.rmSync(root, { recursive: true, force: true }); }
+  });
+});
