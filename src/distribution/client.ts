@@ -60,8 +60,13 @@ export class RegistrySession {
     if (!p.realm) throw unauthorized('bearer challenge without realm');
     const u = new URL(p.realm);
     if (p.service) u.searchParams.set('service', p.service);
-    if (this.repo) u.searchParams.append('scope', `repository:${this.repo}:${this.actions.join(',')}`);
-    for (const s of this.extraScopes) u.searchParams.append('scope', s);
+    // our scope, the extra ones (mount sources), and whatever the challenge asks for
+    // (a mount's challenge names repository:<from>:pull)
+    const scopes = new Set<string>();
+    if (this.repo) scopes.add(`repository:${this.repo}:${this.actions.join(',')}`);
+    for (const sc of this.extraScopes) scopes.add(sc);
+    for (const sc of (p.scope ?? '').split(' ').filter(Boolean)) scopes.add(sc);
+    for (const sc of scopes) u.searchParams.append('scope', sc);
     const headers: Record<string, string> = {};
     const b = basicHeader(this.auth);
     if (b) headers.Authorization = b;

@@ -96,8 +96,9 @@ async function pushLayer(svc: DistributionService, s: RegistrySession, diffId: s
   }
   for (const b of known) {
     for (const from of svc.meta.sources(b.digest, s.endpoint.host).filter((r) => r !== s.repo)) {
-      const m = await startUpload(s, `?mount=${encodeURIComponent(b.digest)}&from=${encodeURIComponent(from)}`);
-      if (m.status === 201) {
+      // a refused mount (no pull access to the source, say) is not an error: the blob is uploaded
+      const m = await startUpload(s, `?mount=${encodeURIComponent(b.digest)}&from=${encodeURIComponent(from)}`).catch(() => undefined);
+      if (m?.status === 201) {
         out(status(id, `Mounted from ${from}`));
         svc.meta.addSource(b.digest, s.endpoint.host, s.repo);
         return { mediaType: MT.dockerLayer, digest: b.digest, size: b.size };

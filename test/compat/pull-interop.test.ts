@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TestDaemon, makeCli, target, eventually, type Cli } from '../integration/harness';
 import {
-  addOciImage, busyboxLayer, inNetns, oneFileTar, skopeoCopy, startDockerd, startRegistry, startSlowProxy, writeIndex, type Registry,
+  addOciImage, busyboxLayer, inNetns, makeTokenKey, oneFileTar, skopeoCopy, startDockerd, startRegistry, startSlowProxy, startTokenServer, writeIndex, type Registry,
 } from '../integration/distribution/fixtures';
 
 const skip = (process.getuid?.() !== 0 && 'needs root') || (target() === 'docker' && 'berth against dockerd');
@@ -162,4 +162,37 @@ test('registry-mirrors serve docker.io names (busybox = docker.io/library/busybo
   const missing = await berth(['pull', 'nosuchimage']);
   assert.notEqual(missing.code, 0);
   ok(await berth(['rmi', 'busybox']), 'rmi');
+});
+
+test('Bearer token auth (registry with a token server): login, push, pull; a wrong password is refused', { skip }, async () => {
+  const keys = makeTokenKey(path.join(work, 'token'));
+  const ts = await startTokenServer(d.netns, { ...keys, user: 'tok', password: 'en' });
+  const treg = await startRegistry(d.netns, { token: { realm: ts.realm, cert: keys.cert } });
+  try {
+    await berth(['pull', ref]);
+    for (const [name, cli] of [['berth', berth], ['docker', bdocker]] as const) {
+      const cfg = path.join(work, `cfg-token-${name}`);
+      const b = (args: string[], o?: Parameters<Cli>[1]) => cli(['--config', cfg, ...args], o);
+      const to = `${treg.host}/private/${name}:1`;
+      ok(await berth(['tag', ref, to]), 'tag');
+      const anon = await b(['push', to]);
+      assert.notEqual(anon.code, 0);
+      const bad = await b(['login', '-u', 'tok', '--password-stdin', treg.host], { input: 'nope\n' });
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /401|unauthorized/i);
+      ok(await b(['login', '-u', 'tok', '--password-stdin', treg.host], { input: 'en\n' }), `${name} login`);
+      const pushed = await b(['push', to]);
+      ok(pushed, `${name} push`);
+      // the second repository mounts the first one's blobs: the token must cover repository:<from>:pull
+      if (name === 'docker') assert.match(pushed.stdout, /Mounted from private\/berth/);
+      ok(await berth(['rmi', to]), 'rmi');
+      ok(await b(['pull', to]), `${name} pull`);
+      const run = await berth(['run', '--rm', '--network', 'none', to, 'cat', '/hello.txt']);
+      assert.equal(run.stdout, 'interop\n');
+      ok(await berth(['rmi', to]), 'rmi');
+    }
+  } finally {
+    await treg.stop();
+    ts.stop();
+  }
 });

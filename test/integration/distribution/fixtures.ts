@@ -42,7 +42,7 @@ export function makeCerts(dir: string): { ca: string; cert: string; key: string 
   return { ca: p('ca.crt'), cert: p('server.crt'), key: p('server.key') };
 }
 
-export async function startRegistry(netns: string, o: { htpasswd?: { user: string; password: string }; tls?: { cert: string; key: string } } = {}): Promise<Registry> {
+export async function startRegistry(netns: string, o: { htpasswd?: { user: string; password: string }; tls?: { cert: string; key: string }; token?: { realm: string; cert: string } } = {}): Promise<Registry> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-reg-'));
   const port = await freePort();
   let auth = '';
@@ -54,6 +54,7 @@ export async function startRegistry(netns: string, o: { htpasswd?: { user: strin
     fs.writeFileSync(path.join(dir, 'htpasswd'), line + '\n');
     auth = `auth:\n  htpasswd:\n    realm: test\n    path: ${path.join(dir, 'htpasswd')}\n`;
   }
+  if (o.token) auth = `auth:\n  token:\n    realm: ${o.token.realm}\n    service: berth-test\n    issuer: berth-test-issuer\n    rootcertbundle: ${o.token.cert}\n`;
   const tls = o.tls ? `  tls:\n    certificate: ${o.tls.cert}\n    key: ${o.tls.key}\n` : '';
   fs.writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n${tls}${auth}`);
   const proc = spawn('nsenter', [`--net=/run/netns/${netns}`, '/usr/bin/docker-registry', 'serve', path.join(dir, 'config.yml')], { stdio: ['ignore', 'ignore', fs.openSync(path.join(dir, 'log'), 'w')] });
@@ -193,4 +194,43 @@ export async function startDockerd(netns: string): Promise<{ socket: string; sto
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A Bearer token server (docker/distribution's token auth) in the netns: basic credentials
+ * in, a JWT (RS256, x5c = the self-signed certificate the registry trusts) granting the
+ * requested scopes out. `makeTokenKey` makes that key and certificate.
+ */
+export function makeTokenKey(dir: string): { key: string; cert: string } {
+  fs.mkdirSync(dir, { recursive: true });
+  const key = path.join(dir, 'token.key');
+  const cert = path.join(dir, 'token.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=berth token issuer'], { stdio: 'pipe' });
+  return { key, cert };
+}
+
+export async function startTokenServer(netns: string, o: { key: string; cert: string; user: string; password: string }): Promise<{ realm: string; stop(): void }> {
+  const port = await freePort();
+  const script = `
+    const http = require('http'), crypto = require('crypto'), fs = require('fs');
+    const key = fs.readFileSync(${JSON.stringify(o.key)});
+    const der = crypto.createPublicKey(fs.readFileSync(${JSON.stringify(o.cert)})) && new crypto.X509Certificate(fs.readFileSync(${JSON.stringify(o.cert)})).raw;
+    const b64u = (b) => Buffer.from(b).toString('base64url');
+    const good = 'Basic ' + Buffer.from(${JSON.stringify(`${o.user}:${o.password}`)}).toString('base64');
+    http.createServer((req, res) => {
+      const u = new URL(req.url, 'http://x');
+      if (req.headers.authorization !== good) { res.writeHead(401); res.end('{"details":"incorrect username or password"}'); return; }
+      const access = u.searchParams.getAll('scope').map((sc) => { const [type, name, actions] = sc.split(':'); return { type, name, actions: actions.split(',') }; });
+      const now = Math.floor(Date.now() / 1000);
+      const head = b64u(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c: [der.toString('base64')] }));
+      const body = b64u(JSON.stringify({ iss: 'berth-test-issuer', sub: ${JSON.stringify(o.user)}, aud: u.searchParams.get('service'), exp: now + 300, nbf: now - 10, iat: now, jti: crypto.randomUUID(), access }));
+      const sig = crypto.createSign('RSA-SHA256').update(head + '.' + body).sign(key);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ token: head + '.' + body + '.' + b64u(sig) }));
+    }).listen(${port}, '127.0.0.1');`;
+  const proc = spawn('nsenter', [`--net=/run/netns/${netns}`, process.execPath, '-e', script], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try { inNetns(netns, 'bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  return { realm: `http://127.0.0.1:${port}/token`, stop: () => { proc.kill('SIGKILL'); } };
 }
