@@ -1,0 +1,85 @@
+/**
+ * The real docker CLI pushes to and pulls from `berth registry serve`: through berthd (or
+ * dockerd with TARGET=docker), and, for berth, also through a second, real dockerd. The
+ * registry runs in the daemon's netns (nsenter --net) on 127.0.0.1, which docker treats as
+ * an insecure (plain HTTP) registry. A second registry asks for basic auth: docker login.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TestDaemon, importBusybox, makeCli, target, type Cli } from '../integration/harness';
+import { startDockerd } from '../integration/distribution/fixtures';
+import { startBerthRegistry, tmpDir, type RunningRegistry } from '../integration/registry/lib';
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const bcrypt = require('bcryptjs') as { hashSync(pw: string, rounds: number): string };
+
+const skip = process.getuid?.() !== 0 && 'needs root';
+let d: TestDaemon;
+let reg: RunningRegistry;
+let authReg: RunningRegistry;
+let work = '';
+let docker: Cli;
+const host = '127.0.0.1:5000';
+const authHost = '127.0.0.1:5001';
+
+before(async () => {
+  if (skip) return;
+  work = tmpDir('bt-regdocker-');
+  fs.writeFileSync(path.join(work, 'htpasswd'), `alice:${bcrypt.hashSync('s3cret', 5)}\n`);
+  d = await TestDaemon.start({ name: 'registry-docker' });
+  reg = await startBerthRegistry({ netns: d.netns, port: 5000 });
+  authReg = await startBerthRegistry({ netns: d.netns, port: 5001, args: ['--htpasswd', path.join(work, 'htpasswd')] });
+  docker = makeCli('docker', d.socket);
+  await importBusybox(docker, `${host}/lib/busybox:1`);
+});
+
+after(async () => {
+  await reg?.stop();
+  await authReg?.stop();
+  await d?.stop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+const ok = (r: { code: number; stdout: string; stderr: string }, what: string) => assert.equal(r.code, 0, `${what}: ${r.stdout}${r.stderr}`);
+
+test('docker push, rmi, pull and run through the daemon', { skip }, async () => {
+  ok(await docker(['push', `${host}/lib/busybox:1`]), 'push');
+  const id = (await docker(['image', 'inspect', '-f', '{{.Id}}', `${host}/lib/busybox:1`])).stdout.trim();
+  ok(await docker(['rmi', `${host}/lib/busybox:1`]), 'rmi');
+  ok(await docker(['pull', `${host}/lib/busybox:1`]), 'pull');
+  assert.equal((await docker(['image', 'inspect', '-f', '{{.Id}}', `${host}/lib/busybox:1`])).stdout.trim(), id);
+  const run = await docker(['run', '--rm', '--network', 'none', `${host}/lib/busybox:1`, 'echo', 'from berth registry']);
+  assert.equal(run.stdout, 'from berth registry\n');
+  const again = await docker(['push', `${host}/lib/busybox:1`]);
+  ok(again, 'second push');
+  assert.match(again.stdout, /Layer already exists/);
+});
+
+test('a real dockerd pulls what was pushed and pushes back', { skip: skip || (target() === 'docker' && 'the daemon is dockerd already') }, async () => {
+  const dd = await startDockerd(d.netns);
+  try {
+    const dcli = makeCli('docker', dd.socket);
+    ok(await docker(['push', `${host}/lib/busybox:1`]), 'push');
+    ok(await dcli(['pull', `${host}/lib/busybox:1`]), 'dockerd pull');
+    ok(await dcli(['tag', `${host}/lib/busybox:1`, `${host}/other/bb:2`]), 'tag');
+    ok(await dcli(['push', `${host}/other/bb:2`]), 'dockerd push (a cross-repository mount)');
+    ok(await docker(['pull', `${host}/other/bb:2`]), 'pull what dockerd pushed');
+  } finally { await dd.stop(); }
+});
+
+test('basic auth: push is refused without login, works after docker login', { skip }, async () => {
+  ok(await docker(['tag', `${host}/lib/busybox:1`, `${authHost}/private/bb:1`]), 'tag');
+  const anon = await docker(['push', `${authHost}/private/bb:1`]);
+  assert.notEqual(anon.code, 0);
+  assert.match(anon.stderr + anon.stdout, /no basic auth credentials|unauthorized|authentication required/i);
+  const bad = await docker(['login', '-u', 'alice', '--password-stdin', authHost], { input: Buffer.from('wrong\n') });
+  assert.notEqual(bad.code, 0);
+  ok(await docker(['login', '-u', 'alice', '--password-stdin', authHost], { input: Buffer.from('s3cret\n') }), 'login');
+  try {
+    ok(await docker(['push', `${authHost}/private/bb:1`]), 'push with credentials');
+    ok(await docker(['rmi', `${authHost}/private/bb:1`]), 'rmi');
+    ok(await docker(['pull', `${authHost}/private/bb:1`]), 'pull with credentials');
+  } finally { await docker(['logout', authHost]); }
+});
