@@ -65,7 +65,11 @@ export class RegistrySession {
     const scopes = new Set<string>();
     if (this.repo) scopes.add(`repository:${this.repo}:${this.actions.join(',')}`);
     for (const sc of this.extraScopes) scopes.add(sc);
-    for (const sc of (p.scope ?? '').split(' ').filter(Boolean)) scopes.add(sc);
+    for (const sc of (p.scope ?? '').split(' ').filter(Boolean)) {
+      const m = /^repository:(.+):([^:]+)$/.exec(sc);
+      if (m && m[1] === this.repo && m[2].split(',').every((a) => this.actions.includes(a))) continue; // ours covers it
+      scopes.add(sc);
+    }
     for (const sc of scopes) u.searchParams.append('scope', sc);
     const headers: Record<string, string> = {};
     const b = basicHeader(this.auth);
