@@ -49,6 +49,10 @@ export async function startRegistry(opts: ServeOptions): Promise<{ server: http.
   server.requestTimeout = 0; // big layers take as long as they take
   const { host, port } = parseAddr(o.addr);
   await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen(port, host, () => resolve()); });
+  // abandoned upload sessions: their temp files go after an hour without a write
+  const sweeper = setInterval(() => { reg.uploads.expire().catch(() => undefined); }, 5 * 60 * 1000);
+  sweeper.unref();
+  server.on('close', () => clearInterval(sweeper));
   const a = server.address();
   return {
     server,

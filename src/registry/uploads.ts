@@ -15,7 +15,10 @@ import { TEMP_PREFIX } from '../util/atomic';
 import { regError } from './errors';
 import type { RegistryStorage } from './storage';
 
-export interface Upload { id: string; repo: string; file: string; offset: number; hash: Hash; started: Date; busy: boolean }
+export interface Upload { id: string; repo: string; file: string; offset: number; hash: Hash; started: Date; touched: number; busy: boolean }
+
+/** A session nobody has written to for this long is cancelled (its temp file removed). */
+export const UPLOAD_IDLE_MS = 60 * 60 * 1000;
 
 export class Uploads {
   private readonly sessions = new Map<string, Upload>();
@@ -23,11 +26,20 @@ export class Uploads {
 
   get count(): number { return this.sessions.size; }
 
+  /** Cancels sessions idle for longer than `idleMs`; returns how many. */
+  async expire(idleMs = UPLOAD_IDLE_MS, now = Date.now()): Promise<number> {
+    let n = 0;
+    for (const u of [...this.sessions.values()]) {
+      if (!u.busy && now - u.touched > idleMs) { await this.cancel(u); n++; }
+    }
+    return n;
+  }
+
   async open(repo: string): Promise<Upload> {
     const id = randomUUID();
     const file = path.join(this.store.content.ingestDir, `${TEMP_PREFIX}upload-${id}`);
     await fs.writeFile(file, '', { mode: 0o600, flag: 'wx' });
-    const u: Upload = { id, repo, file, offset: 0, hash: createHash('sha256'), started: new Date(), busy: false };
+    const u: Upload = { id, repo, file, offset: 0, hash: createHash('sha256'), started: new Date(), touched: Date.now(), busy: false };
     this.sessions.set(id, u);
     return u;
   }
@@ -42,6 +54,7 @@ export class Uploads {
   async append(u: Upload, body: Readable, expectedLength?: number): Promise<void> {
     if (u.busy) throw regError(416, 'BLOB_UPLOAD_INVALID', undefined, 'another request is writing to this upload');
     u.busy = true;
+    u.touched = Date.now();
     const before = u.offset;
     const hash = u.hash.copy();
     let n = 0;
@@ -56,6 +69,7 @@ export class Uploads {
       throw e instanceof Error && 'code' in e && typeof (e as { status?: unknown }).status === 'number' ? e : regError(400, 'BLOB_UPLOAD_INVALID', { reason: (e as Error).message }, 'upload body incomplete');
     } finally {
       u.busy = false;
+      u.touched = Date.now();
     }
   }
 

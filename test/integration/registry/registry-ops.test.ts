@@ -155,3 +155,56 @@ describe('berth registry crash safety and gc', () => {
     } finally { fs.rmSync(root, { recursive: true, force: true }); }
   });
 });
+
+describe('berth registry settings and concurrency', () => {
+  it('--config file settings; --read-only refuses writes with 405 UNSUPPORTED', async () => {
+    const root = tmpDir('berth-reg-ro-');
+    const cfgDir = tmpDir('berth-reg-cfg-');
+    try {
+      const cfg = path.join(cfgDir, 'registry.json');
+      fs.writeFileSync(cfg, JSON.stringify({ root, readOnly: true }));
+      const reg = await startBerthRegistry({ root: cfgDir, args: ['--config', cfg, '--root', root] });
+      const b = Buffer.from('x');
+      const r = await fetch(`${reg.url}/v2/ro/x/blobs/uploads/?digest=${sha256(b)}`, { method: 'POST', body: b });
+      assert.equal(r.status, 405);
+      assert.equal(((await r.json()) as { errors: { code: string }[] }).errors[0].code, 'UNSUPPORTED');
+      assert.equal((await fetch(`${reg.url}/v2/_catalog`)).status, 200, 'reads still work');
+      await reg.stop();
+      assert.deepEqual(storedBlobs(root), []);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(cfgDir, { recursive: true, force: true });
+    }
+  });
+
+  it('concurrent pushes of the same blob all succeed and store it once', async () => {
+    const reg = await startBerthRegistry();
+    try {
+      const data = Buffer.alloc(2 * 1024 * 1024, 3);
+      const d = sha256(data);
+      const rs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => fetch(`${reg.url}/v2/c/r${i % 2}/blobs/uploads/?digest=${d}`, { method: 'POST', body: data })));
+      assert.deepEqual(rs.map((r) => r.status), [201, 201, 201, 201, 201, 201]);
+      assert.deepEqual(storedBlobs(reg.root), [d]);
+      const g = await fetch(`${reg.url}/v2/c/r0/blobs/${d}`);
+      assert.equal(sha256(Buffer.from(await g.arrayBuffer())), d);
+    } finally { await reg.stop(); }
+  });
+
+  it('idle upload sessions expire and lose their temp files', async () => {
+    const root = tmpDir('berth-reg-exp-');
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { RegistryStorage } = require('../../../src/registry/storage') as typeof import('../../../src/registry/storage');
+      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      const { Uploads } = require('../../../src/registry/uploads') as typeof import('../../../src/registry/uploads');
+      const store = new RegistryStorage(root);
+      await store.init();
+      const ups = new Uploads(store);
+      const u = await ups.open('a/b');
+      assert.equal(await ups.expire(60_000, Date.now()), 0);
+      assert.equal(await ups.expire(60_000, Date.now() + 120_000), 1);
+      assert.equal(fs.existsSync(u.file), false);
+      assert.throws(() => ups.get('a/b', u.id), /upload unknown/);
+    } finally { fs.rmSync(root, { recursive: true, force: true }); }
+  });
+});
