@@ -10,10 +10,13 @@ import * as https from 'node:https';
 import { Htpasswd } from './auth';
 import { garbageCollect } from './gc';
 import { RegistryServer } from './server';
+import { TokenAuth, type AccessRule } from './token';
 import { RegistryStorage } from './storage';
 
 export interface ServeOptions {
   addr?: string; root?: string; tlsCert?: string; tlsKey?: string; htpasswd?: string; readOnly?: boolean; config?: string;
+  /** Token auth instead of basic: users from htpasswd, optional access rules and signing key (config file only). */
+  tokenAuth?: boolean; access?: AccessRule[]; tokenKey?: string;
   log?: (line: string) => void;
 }
 
@@ -25,7 +28,7 @@ function merged(o: ServeOptions): Required<Pick<ServeOptions, 'addr' | 'root'>> 
   const pick = <K extends keyof ServeOptions>(k: K) => (o[k] !== undefined ? o[k] : file[k]);
   return {
     addr: pick('addr') ?? '127.0.0.1:5000', root: pick('root') ?? DEFAULT_ROOT, tlsCert: pick('tlsCert'), tlsKey: pick('tlsKey'),
-    htpasswd: pick('htpasswd'), readOnly: pick('readOnly'), log: o.log,
+    htpasswd: pick('htpasswd'), readOnly: pick('readOnly'), log: o.log, tokenAuth: pick('tokenAuth'), access: pick('access'), tokenKey: pick('tokenKey'),
   };
 }
 
@@ -41,7 +44,9 @@ export async function startRegistry(opts: ServeOptions): Promise<{ server: http.
   const store = new RegistryStorage(o.root);
   await store.init();
   const auth = o.htpasswd ? new Htpasswd(o.htpasswd) : undefined;
-  const reg = new RegistryServer(store, { readOnly: !!o.readOnly, auth, log: o.log });
+  if (o.tokenAuth && !auth) throw new Error('token auth needs --htpasswd (the token endpoint checks its users)');
+  const token = o.tokenAuth && auth ? new TokenAuth(auth, o.access, o.tokenKey) : undefined;
+  const reg = new RegistryServer(store, { readOnly: !!o.readOnly, auth, token, tls: !!o.tlsCert, log: o.log });
   if (!!o.tlsCert !== !!o.tlsKey) throw new Error('--tls-cert and --tls-key go together');
   const server = o.tlsCert && o.tlsKey
     ? https.createServer({ cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) }, reg.handle)

@@ -7,13 +7,24 @@ import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Htpasswd } from './auth';
+import type { Access, TokenAuth } from './token';
 import { RegistryError, checkDigestParam, checkName, regError } from './errors';
 import { MAX_MANIFEST, OCI_INDEX, putManifest, readBody, referrersIndex, resolveManifest } from './manifests';
 import { Metrics } from './metrics';
 import type { RegistryStorage } from './storage';
 import { Uploads, type Upload } from './uploads';
 
-export interface ServerOptions { readOnly?: boolean; auth?: Htpasswd; log?: (line: string) => void }
+export interface ServerOptions { readOnly?: boolean; auth?: Htpasswd; token?: TokenAuth; tls?: boolean; log?: (line: string) => void }
+
+/** The scope a request needs under token auth. */
+function needFor(rest: string, method: string): Access[] {
+  if (rest === '' ) return [];
+  if (rest === '_catalog') return [{ type: 'registry', name: 'catalog', actions: ['*'] }];
+  const m = /^(.+?)\/(?:blobs|manifests|tags|referrers)\//.exec(rest);
+  if (!m) return [];
+  const actions = method === 'GET' || method === 'HEAD' ? ['pull'] : method === 'DELETE' ? ['delete'] : ['pull', 'push'];
+  return [{ type: 'repository', name: m[1], actions }];
+}
 
 const API_HEADER = { 'Docker-Distribution-API-Version': 'registry/2.0' };
 
@@ -74,8 +85,19 @@ export class RegistryServer {
     const method = req.method ?? 'GET';
     if (p === '/healthz' || p === '/debug/health') return send(res, 200, { 'Content-Type': 'application/json' }, '{}');
     if (p === '/metrics') return send(res, 200, { 'Content-Type': 'text/plain; version=0.0.4' }, this.metrics.render(this.uploads.count));
+    if (p === '/token' && this.opts.token && this.opts.auth) {
+      if (method !== 'GET') throw regError(405, 'UNSUPPORTED');
+      return send(res, 200, { 'Content-Type': 'application/json' }, this.opts.token.issue(req, q));
+    }
     if (!p.startsWith('/v2/') && p !== '/v2') return send(res, 404, { 'Content-Type': 'text/plain' }, '404 page not found\n');
-    if (this.opts.auth) setUser(this.opts.auth.check(req.headers.authorization));
+    if (this.opts.token) {
+      const need = needFor(p.slice(4).replace(/^\//, ''), method);
+      try { setUser(this.opts.token.check(req, need)); } catch (e) {
+        if (!(e instanceof RegistryError)) throw e;
+        req.resume();
+        return send(res, 401, { 'Content-Type': 'application/json', 'WWW-Authenticate': this.opts.token.challenge(req, need, !!this.opts.tls) }, req.method === 'HEAD' ? undefined : e.body());
+      }
+    } else if (this.opts.auth) setUser(this.opts.auth.check(req.headers.authorization));
     if (p === '/v2/' || p === '/v2') return send(res, 200, { 'Content-Type': 'application/json' }, '{}');
     const write = ['PUT', 'POST', 'PATCH', 'DELETE'].includes(method);
     if (write && this.opts.readOnly) throw regError(405, 'UNSUPPORTED', undefined, 'the registry is read-only');
@@ -149,7 +171,8 @@ export class RegistryServer {
       if (mount !== null) {
         const digest = checkDigestParam(mount);
         const from = q.get('from');
-        if (from && (await this.store.hasBlob(checkName(from), digest))) {
+        const mayRead = (f: string) => !this.opts.token || this.opts.token.allows(req, [{ type: 'repository', name: f, actions: ['pull'] }]);
+        if (from && mayRead(from) && (await this.store.hasBlob(checkName(from), digest))) {
           await this.store.linkBlob(name, digest);
           return send(res, 201, { Location: `/v2/${name}/blobs/${digest}`, 'Docker-Content-Digest': digest });
         }

@@ -19,10 +19,12 @@ const skip = process.getuid?.() !== 0 && 'needs root';
 let d: TestDaemon;
 let reg: RunningRegistry;
 let authReg: RunningRegistry;
+let tokenReg: RunningRegistry;
 let work = '';
 let docker: Cli;
 const host = '127.0.0.1:5000';
 const authHost = '127.0.0.1:5001';
+const tokenHost = '127.0.0.1:5002';
 
 before(async () => {
   if (skip) return;
@@ -31,6 +33,8 @@ before(async () => {
   d = await TestDaemon.start({ name: 'registry-docker' });
   reg = await startBerthRegistry({ netns: d.netns, port: 5000 });
   authReg = await startBerthRegistry({ netns: d.netns, port: 5001, args: ['--htpasswd', path.join(work, 'htpasswd')] });
+  fs.writeFileSync(path.join(work, 'token.json'), JSON.stringify({ tokenAuth: true, access: [{ user: 'alice', name: '*', actions: ['*'] }] }));
+  tokenReg = await startBerthRegistry({ netns: d.netns, port: 5002, args: ['--htpasswd', path.join(work, 'htpasswd'), '--config', path.join(work, 'token.json')] });
   docker = makeCli('docker', d.socket);
   await importBusybox(docker, `${host}/lib/busybox:1`);
 });
@@ -38,6 +42,7 @@ before(async () => {
 after(async () => {
   await reg?.stop();
   await authReg?.stop();
+  await tokenReg?.stop();
   await d?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
@@ -82,4 +87,17 @@ test('basic auth: push is refused without login, works after docker login', { sk
     ok(await docker(['rmi', `${authHost}/private/bb:1`]), 'rmi');
     ok(await docker(['pull', `${authHost}/private/bb:1`]), 'pull with credentials');
   } finally { await docker(['logout', authHost]); }
+});
+
+test('token auth: docker login, then push and pull with Bearer tokens from /token', { skip }, async () => {
+  ok(await docker(['tag', `${host}/lib/busybox:1`, `${tokenHost}/tok/bb:1`]), 'tag');
+  const anon = await docker(['push', `${tokenHost}/tok/bb:1`]);
+  assert.notEqual(anon.code, 0);
+  ok(await docker(['login', '-u', 'alice', '--password-stdin', tokenHost], { input: Buffer.from('s3cret\n') }), 'login');
+  try {
+    ok(await docker(['push', `${tokenHost}/tok/bb:1`]), 'push with a token');
+    ok(await docker(['rmi', `${tokenHost}/tok/bb:1`]), 'rmi');
+    ok(await docker(['pull', `${tokenHost}/tok/bb:1`]), 'pull with a token');
+  } finally { await docker(['logout', tokenHost]); }
+  assert.match(tokenReg.log(), /"user":"alice"/);
 });

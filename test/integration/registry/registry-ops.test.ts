@@ -208,3 +208,36 @@ describe('berth registry settings and concurrency', () => {
     } finally { fs.rmSync(root, { recursive: true, force: true }); }
   });
 });
+
+describe('berth registry with token auth', () => {
+  it('401 Bearer challenge with scope; /token grants per user; skopeo pushes as alice, bob may only pull', async () => {
+    const work = tmpDir('berth-reg-tok-');
+    const reg0 = { stop: async () => undefined } as Pick<RunningRegistry, 'stop'>;
+    let reg: Pick<RunningRegistry, 'stop'> = reg0;
+    try {
+      busyboxLayout(path.join(work, 'oci'));
+      fs.writeFileSync(path.join(work, 'htpasswd'), `alice:${bcrypt.hashSync('s3cret', 5)}\nbob:${bcrypt.hashSync('pw', 5)}\n`);
+      fs.writeFileSync(path.join(work, 'cfg.json'), JSON.stringify({ tokenAuth: true, access: [{ user: 'alice', name: '*', actions: ['*'] }, { user: 'bob', name: 'lib/*', actions: ['pull'] }] }));
+      const r = await startBerthRegistry({ args: ['--htpasswd', path.join(work, 'htpasswd'), '--config', path.join(work, 'cfg.json')] });
+      reg = r;
+      const c = await fetch(`${r.url}/v2/lib/bb/tags/list`);
+      assert.equal(c.status, 401);
+      assert.equal(c.headers.get('www-authenticate'), `Bearer realm="http://127.0.0.1:${r.port}/token",service="berth-registry",scope="repository:lib/bb:pull"`);
+      assert.equal((await fetch(`${r.url}/token?service=berth-registry&scope=repository:lib/bb:pull`)).status, 401, '/token wants credentials');
+      const tok = async (user: string, scope: string) => {
+        const t = await fetch(`${r.url}/token?service=berth-registry&scope=${scope}`, { headers: { Authorization: `Basic ${Buffer.from(user).toString('base64')}` } });
+        assert.equal(t.status, 200);
+        return ((await t.json()) as { token: string }).token;
+      };
+      const bobs = await tok('bob:pw', 'repository:lib/bb:pull,push');
+      const claims = JSON.parse(Buffer.from(bobs.split('.')[1], 'base64url').toString()) as { access: { actions: string[] }[] };
+      assert.deepEqual(claims.access[0].actions, ['pull'], 'bob gets pull only');
+      const forged = `${bobs.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, sub: 'bob', access: [{ type: 'repository', name: 'lib/bb', actions: ['*'] }] })).toString('base64url')}.${bobs.split('.')[2]}`;
+      assert.equal((await fetch(`${r.url}/v2/lib/bb/blobs/uploads/`, { method: 'POST', headers: { Authorization: `Bearer ${forged}` } })).status, 401, 'a forged token is refused');
+      const dest = `docker://127.0.0.1:${r.port}/lib/bb`;
+      skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${work}/oci:latest`, `${dest}:1`]);
+      assert.throws(() => skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', 'bob:pw', `oci:${work}/oci:latest`, `${dest}:2`]), /unauthorized|denied|authentication required/i);
+      assert.deepEqual((JSON.parse(skopeo(['list-tags', '--tls-verify=false', '--creds', 'bob:pw', dest])) as { Tags: string[] }).Tags, ['1']);
+    } finally { await reg.stop(); fs.rmSync(work, { recursive: true, force: true }); }
+  });
+});

@@ -20,6 +20,7 @@ export const registryServe: CommandDef = {
     { name: 'tls-key', kind: 'string', usage: 'TLS private key (PEM)' },
     { name: 'htpasswd', kind: 'string', usage: 'htpasswd file (bcrypt) for basic auth' },
     { name: 'read-only', kind: 'bool', usage: 'Refuse pushes and deletes' },
+    { name: 'token-auth', kind: 'bool', usage: 'Bearer token auth with the built-in /token endpoint (users from --htpasswd)' },
     { name: 'config', kind: 'string', usage: 'JSON config file (same keys: addr, root, tlsCert, tlsKey, htpasswd, readOnly)' },
   ],
   args: { max: 0 },
@@ -29,6 +30,7 @@ export const registryServe: CommandDef = {
       addr: given('addr') ?? (v.config ? undefined : str(v.addr)), root: given('root') ?? (v.config ? undefined : str(v.root)),
       tlsCert: str(v['tls-cert']), tlsKey: str(v['tls-key']), htpasswd: str(v.htpasswd),
       readOnly: changed.has('read-only') ? !!v['read-only'] : undefined, config: str(v.config),
+      tokenAuth: changed.has('token-auth') ? !!v['token-auth'] : undefined,
     }, (s) => ctx.stdout.write(s), (s) => ctx.stderr.write(s));
   },
 };
