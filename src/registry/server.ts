@@ -155,7 +155,7 @@ export class RegistryServer {
     headers['Content-Length'] = size === 0 ? 0 : end - start + 1;
     res.writeHead(status, { ...API_HEADER, ...headers });
     if (method === 'HEAD' || size === 0) { res.end(); return; }
-    await pipeline(createReadStream(this.store.content.blobPath(digest), { start, end }), res);
+    await pipeline(createReadStream(this.store.content.blobPath(digest), { start, end, highWaterMark: 1 << 20 }), res);
     this.metrics.bytesOut += end - start + 1;
   }
 

@@ -60,7 +60,7 @@ export class Uploads {
     let n = 0;
     const tee = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); n += chunk.length; cb(null, chunk); } });
     try {
-      await pipeline(body, tee, createWriteStream(u.file, { flags: 'r+', start: before }));
+      await pipeline(body, tee, createWriteStream(u.file, { flags: 'r+', start: before, highWaterMark: 1 << 20 }));
       if (expectedLength !== undefined && n !== expectedLength) throw regError(400, 'SIZE_INVALID', { expected: expectedLength, got: n });
       u.offset = before + n;
       u.hash = hash;

@@ -73,17 +73,23 @@ export async function startBerthRegistry(o: BerthRegistryOptions = {}): Promise<
 }
 
 /** The reference registry with filesystem storage and deletes enabled. */
-export async function startReference(): Promise<RunningRegistry> {
+export async function startReference(netns?: string, fixedPort?: number): Promise<RunningRegistry> {
   const dir = tmpDir('berth-refreg-');
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   const cfg = path.join(dir, 'config.yml');
   fs.writeFileSync(cfg, `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${port}\n`);
-  const proc = spawn(REFERENCE_BIN, ['serve', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cmd = netns ? ['nsenter', `--net=/run/netns/${netns}`, REFERENCE_BIN] : [REFERENCE_BIN];
+  const proc = spawn(cmd[0], [...cmd.slice(1), 'serve', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   proc.stderr?.on('data', (d: Buffer) => { out += d.toString(); });
   const url = `http://127.0.0.1:${port}`;
-  await waitUp(url, proc, () => out);
+  if (!netns) await waitUp(url, proc, () => out);
+  else {
+    for (let i = 0; i < 100; i++) {
+      try { execFileSync('nsenter', [`--net=/run/netns/${netns}`, 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`], { stdio: 'ignore' }); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+  }
   return { kind: 'reference', url, port, root: dir, proc, log: () => out, stop: stopper(proc, [dir], false) };
 }
 
