@@ -6,6 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TestDaemon, importBusybox, makeCli, target, type Cli } from '../integration/harness';
@@ -20,21 +21,29 @@ let d: TestDaemon;
 let reg: RunningRegistry;
 let authReg: RunningRegistry;
 let tokenReg: RunningRegistry;
+let tlsReg: RunningRegistry;
 let work = '';
 let docker: Cli;
 const host = '127.0.0.1:5000';
 const authHost = '127.0.0.1:5001';
 const tokenHost = '127.0.0.1:5002';
+const tlsHost = '127.0.0.1:5003';
 
 before(async () => {
   if (skip) return;
   work = tmpDir('bt-regdocker-');
   fs.writeFileSync(path.join(work, 'htpasswd'), `alice:${bcrypt.hashSync('s3cret', 5)}\n`);
-  d = await TestDaemon.start({ name: 'registry-docker' });
+  // TLS: a self-signed certificate for 127.0.0.1, trusted by berthd through its certs.d
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', path.join(work, 'key.pem'), '-out', path.join(work, 'cert.pem')], { stdio: 'ignore' });
+  fs.mkdirSync(path.join(work, 'certs.d', tlsHost), { recursive: true });
+  fs.copyFileSync(path.join(work, 'cert.pem'), path.join(work, 'certs.d', tlsHost, 'ca.crt'));
+  d = await TestDaemon.start({ name: 'registry-docker', extraArgs: target() === 'berth' ? ['--certs-dir', path.join(work, 'certs.d')] : [] });
   reg = await startBerthRegistry({ netns: d.netns, port: 5000 });
   authReg = await startBerthRegistry({ netns: d.netns, port: 5001, args: ['--htpasswd', path.join(work, 'htpasswd')] });
   fs.writeFileSync(path.join(work, 'token.json'), JSON.stringify({ tokenAuth: true, access: [{ user: 'alice', name: '*', actions: ['*'] }] }));
   tokenReg = await startBerthRegistry({ netns: d.netns, port: 5002, args: ['--htpasswd', path.join(work, 'htpasswd'), '--config', path.join(work, 'token.json')] });
+  tlsReg = await startBerthRegistry({ netns: d.netns, port: 5003, scheme: 'https', args: ['--htpasswd', path.join(work, 'htpasswd'), '--tls-cert', path.join(work, 'cert.pem'), '--tls-key', path.join(work, 'key.pem')] });
   docker = makeCli('docker', d.socket);
   await importBusybox(docker, `${host}/lib/busybox:1`);
 });
@@ -43,6 +52,7 @@ after(async () => {
   await reg?.stop();
   await authReg?.stop();
   await tokenReg?.stop();
+  await tlsReg?.stop();
   await d?.stop();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
@@ -71,6 +81,14 @@ test('a real dockerd pulls what was pushed and pushes back', { skip: skip || (ta
     ok(await dcli(['tag', `${host}/lib/busybox:1`, `${host}/other/bb:2`]), 'tag');
     ok(await dcli(['push', `${host}/other/bb:2`]), 'dockerd push (a cross-repository mount)');
     ok(await docker(['pull', `${host}/other/bb:2`]), 'pull what dockerd pushed');
+    // and with basic auth
+    ok(await dcli(['tag', `${host}/lib/busybox:1`, `${authHost}/dockerd/bb:1`]), 'tag');
+    ok(await dcli(['login', '-u', 'alice', '--password-stdin', authHost], { input: Buffer.from('s3cret\n') }), 'dockerd login');
+    try {
+      ok(await dcli(['push', `${authHost}/dockerd/bb:1`]), 'dockerd push with credentials');
+      ok(await dcli(['rmi', `${authHost}/dockerd/bb:1`]), 'rmi');
+      ok(await dcli(['pull', `${authHost}/dockerd/bb:1`]), 'dockerd pull with credentials');
+    } finally { await dcli(['logout', authHost]); }
   } finally { await dd.stop(); }
 });
 
@@ -100,4 +118,15 @@ test('token auth: docker login, then push and pull with Bearer tokens from /toke
     ok(await docker(['pull', `${tokenHost}/tok/bb:1`]), 'pull with a token');
   } finally { await docker(['logout', tokenHost]); }
   assert.match(tokenReg.log(), /"user":"alice"/);
+});
+
+test('TLS + basic auth: docker login, push and pull over HTTPS', { skip: skip || (target() === 'docker' && 'dockerd reads /etc/docker/certs.d only') }, async () => {
+  ok(await docker(['tag', `${host}/lib/busybox:1`, `${tlsHost}/tls/bb:1`]), 'tag');
+  ok(await docker(['login', '-u', 'alice', '--password-stdin', tlsHost], { input: Buffer.from('s3cret\n') }), 'login');
+  try {
+    ok(await docker(['push', `${tlsHost}/tls/bb:1`]), 'push over TLS');
+    ok(await docker(['rmi', `${tlsHost}/tls/bb:1`]), 'rmi');
+    ok(await docker(['pull', `${tlsHost}/tls/bb:1`]), 'pull over TLS');
+  } finally { await docker(['logout', tlsHost]); }
+  assert.match(tlsReg.log(), /"method":"PUT","path":"\/v2\/tls\/bb\/manifests\/1","status":201/);
 });
