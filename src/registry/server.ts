@@ -16,14 +16,27 @@ import { Uploads, type Upload } from './uploads';
 
 export interface ServerOptions { readOnly?: boolean; auth?: Htpasswd; token?: TokenAuth; tls?: boolean; log?: (line: string) => void }
 
-/** The scope a request needs under token auth. */
+interface Route { kind: 'upload' | 'blob' | 'manifest' | 'tags' | 'referrers'; name: string; arg: string }
+
+/** Splits the path after /v2/ into endpoint, repository name and argument (one parser for routing and auth). */
+function parseRoute(rest: string): Route | undefined {
+  let m: RegExpExecArray | null;
+  if ((m = /^(.+)\/blobs\/uploads\/([^/]*)$/.exec(rest))) return { kind: 'upload', name: m[1], arg: m[2] };
+  if ((m = /^(.+)\/blobs\/([^/]+)$/.exec(rest))) return { kind: 'blob', name: m[1], arg: m[2] };
+  if ((m = /^(.+)\/manifests\/([^/]+)$/.exec(rest))) return { kind: 'manifest', name: m[1], arg: m[2] };
+  if ((m = /^(.+)\/tags\/list$/.exec(rest))) return { kind: 'tags', name: m[1], arg: '' };
+  if ((m = /^(.+)\/referrers\/([^/]+)$/.exec(rest))) return { kind: 'referrers', name: m[1], arg: m[2] };
+  return undefined;
+}
+
+/** The scope a request needs under token auth: the same repository name the router serves. */
 function needFor(rest: string, method: string): Access[] {
-  if (rest === '' ) return [];
+  if (rest === '') return [];
   if (rest === '_catalog') return [{ type: 'registry', name: 'catalog', actions: ['*'] }];
-  const m = /^(.+?)\/(?:blobs|manifests|tags|referrers)\//.exec(rest);
-  if (!m) return [];
+  const r = parseRoute(rest);
+  if (!r) return [];
   const actions = method === 'GET' || method === 'HEAD' ? ['pull'] : method === 'DELETE' ? ['delete'] : ['pull', 'push'];
-  return [{ type: 'repository', name: m[1], actions }];
+  return [{ type: 'repository', name: r.name, actions }];
 }
 
 const API_HEADER = { 'Docker-Distribution-API-Version': 'registry/2.0' };
@@ -107,24 +120,24 @@ export class RegistryServer {
       return send(res, 200, { 'Content-Type': 'application/json', ...(link ? { Link: link } : {}) }, JSON.stringify({ repositories: page }));
     }
     const rest = p.slice('/v2/'.length);
-    let m: RegExpExecArray | null;
-    if ((m = /^(.+)\/blobs\/uploads\/([^/]*)$/.exec(rest))) return this.upload(req, res, checkName(m[1]), m[2], q);
-    if ((m = /^(.+)\/blobs\/([^/]+)$/.exec(rest))) return this.blob(req, res, checkName(m[1]), m[2]);
-    if ((m = /^(.+)\/manifests\/([^/]+)$/.exec(rest))) return this.manifest(req, res, checkName(m[1]), m[2]);
-    if ((m = /^(.+)\/tags\/list$/.exec(rest))) {
-      const name = checkName(m[1]);
+    const r = parseRoute(rest);
+    if (r?.kind === 'upload') return this.upload(req, res, checkName(r.name), r.arg, q);
+    if (r?.kind === 'blob') return this.blob(req, res, checkName(r.name), r.arg);
+    if (r?.kind === 'manifest') return this.manifest(req, res, checkName(r.name), r.arg);
+    if (r?.kind === 'tags') {
+      const name = checkName(r.name);
       if (method !== 'GET') throw regError(405, 'UNSUPPORTED');
       if (!(await this.store.repoExists(name))) throw regError(404, 'NAME_UNKNOWN', { name });
       const { page, link } = paginate(await this.store.listTags(name), q, `/v2/${name}/tags/list`);
       return send(res, 200, { 'Content-Type': 'application/json', ...(link ? { Link: link } : {}) }, JSON.stringify({ name, tags: page }));
     }
-    if ((m = /^(.+)\/referrers\/([^/]+)$/.exec(rest))) {
-      const name = checkName(m[1]);
+    if (r?.kind === 'referrers') {
+      const name = checkName(r.name);
       if (method !== 'GET') throw regError(405, 'UNSUPPORTED');
-      const r = await referrersIndex(this.store, name, m[2], q.get('artifactType'));
-      return send(res, 200, { 'Content-Type': OCI_INDEX, ...(r.filtered ? { 'OCI-Filters-Applied': 'artifactType' } : {}) }, r.body);
+      const ix = await referrersIndex(this.store, name, r.arg, q.get('artifactType'));
+      return send(res, 200, { 'Content-Type': OCI_INDEX, ...(ix.filtered ? { 'OCI-Filters-Applied': 'artifactType' } : {}) }, ix.body);
     }
-    // a path under /v2/ that names no endpoint: a name that cannot be valid is NAME_INVALID
+    // a path under /v2/ that names no endpoint
     throw regError(404, 'NAME_UNKNOWN', { path: p });
   }
 

@@ -234,6 +234,9 @@ describe('berth registry with token auth', () => {
       assert.deepEqual(claims.access[0].actions, ['pull'], 'bob gets pull only');
       const forged = `${bobs.split('.')[0]}.${Buffer.from(JSON.stringify({ ...claims, sub: 'bob', access: [{ type: 'repository', name: 'lib/bb', actions: ['*'] }] })).toString('base64url')}.${bobs.split('.')[2]}`;
       assert.equal((await fetch(`${r.url}/v2/lib/bb/blobs/uploads/`, { method: 'POST', headers: { Authorization: `Bearer ${forged}` } })).status, 401, 'a forged token is refused');
+      const aOnly = await tok('alice:s3cret', 'repository:a:pull');
+      assert.equal((await fetch(`${r.url}/v2/a/blobs/evil/manifests/1`, { headers: { Authorization: `Bearer ${aOnly}` } })).status, 401, 'a token for a does not cover a/blobs/evil');
+      assert.equal((await fetch(`${r.url}/v2/a/manifests/1`, { headers: { Authorization: `Bearer ${aOnly}` } })).status, 404, 'but does cover a');
       const dest = `docker://127.0.0.1:${r.port}/lib/bb`;
       skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', 'alice:s3cret', `oci:${work}/oci:latest`, `${dest}:1`]);
       assert.throws(() => skopeo(['copy', '--dest-tls-verify=false', '--dest-creds', 'bob:pw', `oci:${work}/oci:latest`, `${dest}:2`]), /unauthorized|denied|authentication required/i);
