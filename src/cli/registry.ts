@@ -65,7 +65,7 @@ export function rootHelp(globalFlags: FlagSpec[]): string {
 
 export function managementHelp(name: string): string {
   const cmds = all.filter((c) => c.path.startsWith(`${name} `));
-  const title = name === 'container' ? 'Manage containers' : name === 'image' ? 'Manage images' : name === 'system' ? 'Manage Berth' : `Manage ${name}s`;
+  const title = name === 'registry' ? MANAGEMENT_TITLES.registry : name === 'container' ? 'Manage containers' : name === 'image' ? 'Manage images' : name === 'system' ? 'Manage Berth' : `Manage ${name}s`;
   if (!cmds.length) return `Usage:  ${PROG} ${name} COMMAND\n\n${title}\n`;
   const rows: [string, string][] = cmds.map((c) => [c.path.split(' ')[1], c.short]);
   rows.sort((a, b) => a[0].localeCompare(b[0]));
