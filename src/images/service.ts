@@ -329,7 +329,9 @@ export class LocalImageService implements ImageService {
       if (!row) return;
       await this.layers.remove(row.dir);
       this.records.deleteContainerLayer(containerId);
-      await this.collectLayers();
+      // Layers lose their last user here only if their image went while the container
+      // lived (rmi -f): skip the blob sweep on the common path of `run --rm`.
+      if (this.records.unreferencedLayers().length) await this.collectLayers();
     });
   }
 

@@ -139,14 +139,14 @@ export class OverlayStore {
    * dir to <id> and makes its short link. Returns false (and discards the new copy) when a
    * layer <id> already exists: layers are shared.
    */
-  async commitLayer(p: PreparedLayer, id: string, parent: string | null): Promise<boolean> {
+  async commitLayer(p: PreparedLayer, id: string, parent: string | null, durable = true): Promise<boolean> {
     checkLayerId(id);
     try {
       if (await this.exists(id)) return false;
       if (parent) {
         const lower = path.join(p.tmp, 'lower');
         const fh = await fs.open(lower, 'w', 0o644);
-        try { await fh.writeFile(await this.lowerFor(parent)); await fh.sync(); } finally { await fh.close(); }
+        try { await fh.writeFile(await this.lowerFor(parent)); if (durable) await fh.sync(); } finally { await fh.close(); }
         await fs.mkdir(path.join(p.tmp, 'work'), { mode: 0o700 }).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; });
       }
       try {
@@ -156,8 +156,8 @@ export class OverlayStore {
         if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
         throw e;
       }
-      await this.writeLink(id, p.link);
-      await fsyncDir(this.root);
+      await this.writeLink(id, p.link, durable);
+      if (durable) await fsyncDir(this.root);
       return true;
     } finally {
       await fs.rm(p.tmp, { recursive: true, force: true });
@@ -168,13 +168,13 @@ export class OverlayStore {
     await fs.rm(p.tmp, { recursive: true, force: true });
   }
 
-  private async writeLink(id: string, link: string): Promise<void> {
+  private async writeLink(id: string, link: string, durable = true): Promise<void> {
     const ldir = path.join(this.root, LINK_DIR);
     const tmpLink = path.join(ldir, `${TEMP_PREFIX}${link}`);
     await fs.rm(tmpLink, { force: true });
     await fs.symlink(`../${id}/diff`, tmpLink);
     await fs.rename(tmpLink, path.join(ldir, link));
-    await fsyncDir(ldir);
+    if (durable) await fsyncDir(ldir);
   }
 
   /** A read-write layer (a container's root) on top of `parent`. */
@@ -182,7 +182,8 @@ export class OverlayStore {
     if (parent && !(await this.exists(parent))) throw notFound(`layer ${parent}: not found`);
     checkLayerId(id);
     const p = await this.prepareLayer(async () => { /* an empty upper dir */ }, { rw: true });
-    return this.commitLayer(p, id, parent);
+    // A container's read-write layer starts empty: no fsync (see prepareLayer).
+    return this.commitLayer(p, id, parent, false);
   }
 
   /** Mounts a read-write layer at <id>/merged (idempotent) and returns that path. */
