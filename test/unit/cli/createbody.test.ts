@@ -30,7 +30,7 @@ const CASES: string[][] = [
   ['-l', 'a=b', '--label', 'c', '--label-file', labelFile, '--network', 'none', 'busybox'],
   ['--network=host', '--restart', 'on-failure:3', '--init', '--stop-signal', 'SIGINT', '--stop-timeout', '3', 'busybox'],
   ['--init=false', '--restart=unless-stopped', 'busybox'],
-  ['--add-host', 'a:1.2.3.4', '--dns', '8.8.8.8', '--dns-search', 'x', '--dns-option', 'ndots:1', 'busybox'],
+  ['--add-host', 'a:1.2.3.4', '--dns', '192.0.2.53', '--dns-search', 'x', '--dns-option', 'ndots:1', 'busybox'],
   ['-v', '/tmp:/mnt:ro', '-v', 'vol:/data', '-v', '/anon', '--mount', 'type=tmpfs,target=/t', '--mount', 'type=bind,src=/tmp,dst=/x,ro', '--mount', 'source=v,target=/y,volume-nocopy', '--tmpfs', '/run:size=1m', '--tmpfs', '/x2', 'busybox'],
   ['-p', '8080:80', '-p', '53/udp', '-p', '127.0.0.1:80-81:8080-8081/tcp', '-p', '9000', '--expose', '7000-7001', '-P', 'busybox'],
   ['--cap-add', 'NET_ADMIN', '--cap-add', 'sys_admin', '--cap-drop', 'ALL', '--privileged', '--read-only', 'busybox'],
