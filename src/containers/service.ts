@@ -16,6 +16,7 @@ import { buildContainerSpec } from './spec';
 import type { ContainerStore } from './store';
 import { validateCreateBody } from './validate';
 import { type ContainerHooks, mergeExtras } from './hooks';
+import { PhaseTimer, exitCodeForStartError, parseSize, toRfc3339Nano } from './lifecycle-util';
 import { validateIsolation } from './spec-isolation';
 
 export interface ContainerPaths {
@@ -477,36 +478,4 @@ export class ContainerService {
       await this.handleExit(c.id, code ?? 255, new Date());
     }
   }
-}
-
-/** Where a start spends its time, for the debug log. */
-class PhaseTimer {
-  private last = process.hrtime.bigint();
-  private parts: string[] = [];
-  mark(name: string): void {
-    const now = process.hrtime.bigint();
-    this.parts.push(`${name} ${(Number(now - this.last) / 1e6).toFixed(1)}ms`);
-    this.last = now;
-  }
-  summary(): string { return this.parts.join(', '); }
-}
-
-function toRfc3339Nano(d: Date): string {
-  return `${d.toISOString().slice(0, -1)}000000Z`;
-}
-
-function exitCodeForStartError(msg: string): number {
-  const m = msg.toLowerCase();
-  if (m.includes('permission denied') || m.includes('is a directory')) return 126;
-  if (['executable file not found', 'no such file or directory', 'not a directory'].some((s) => m.includes(s))) return 127;
-  return 128;
-}
-
-/** docker's log-opt max-size: "10m", "1g", "500k", plain bytes. */
-function parseSize(s: string | undefined): number | undefined {
-  if (!s) return undefined;
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(s.trim());
-  if (!m) throw invalidParameter(`invalid value for log-opt max-size: ${s}`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Math.floor(Number(m[1]) * mult);
 }
