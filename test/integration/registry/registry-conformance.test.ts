@@ -58,6 +58,7 @@ for (const t of targets) {
       assert.equal(h.headers.get('docker-content-digest'), sha256(config));
       const g = await fetch(`${u}/v2/${repo}/blobs/${sha256(config)}`);
       assert.deepEqual(Buffer.from(await g.arrayBuffer()), config);
+      assert.equal((await fetch(`${u}/v2/conf/unrelated/blobs/${sha256(config)}`, { method: 'HEAD' })).status, 404, 'blobs are per repository');
       const rg = await fetch(`${u}/v2/${repo}/blobs/${sha256(config)}`, { headers: { Range: 'bytes=2-5' } });
       assert.equal(rg.status, 206);
       assert.equal(await rg.text(), config.subarray(2, 6).toString());
