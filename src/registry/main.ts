@@ -39,7 +39,7 @@ export function parseAddr(addr: string): { host: string; port: number } {
 }
 
 /** Starts the server; resolves with it listening (and a close function). */
-export async function startRegistry(opts: ServeOptions): Promise<{ server: http.Server; port: number; close(): Promise<void> }> {
+export async function startRegistry(opts: ServeOptions): Promise<{ server: http.Server; addr: string; port: number; tls: boolean; close(): Promise<void> }> {
   const o = merged(opts);
   const store = new RegistryStorage(o.root);
   await store.init();
@@ -61,6 +61,8 @@ export async function startRegistry(opts: ServeOptions): Promise<{ server: http.
   const a = server.address();
   return {
     server,
+    addr: o.addr,
+    tls: !!o.tlsCert,
     port: typeof a === 'object' && a ? a.port : port,
     close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
   };
@@ -75,7 +77,7 @@ export async function serve(opts: ServeOptions, out: (s: string) => void, err: (
     err(`berth registry: ${(e as Error).message}\n`);
     return 1;
   }
-  out(`${JSON.stringify({ time: new Date().toISOString(), msg: 'listening', addr: opts.addr ?? '127.0.0.1:5000', port: r.port, tls: !!opts.tlsCert })}\n`);
+  out(`${JSON.stringify({ time: new Date().toISOString(), msg: 'listening', addr: r.addr, port: r.port, tls: r.tls })}\n`);
   await new Promise<void>((resolve) => {
     const stop = () => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
     process.on('SIGINT', stop);
