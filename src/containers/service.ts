@@ -97,6 +97,7 @@ export class ContainerService {
   }
 
   async create(body: unknown, name: string | null): Promise<{ Id: string; Warnings: string[] }> {
+    const phases = new PhaseTimer();
     validateCreateBody(body);
     const req = body as ContainerCreateBody;
     if (!req.Image) throw invalidParameter('Config cannot be empty in order to create a container');
@@ -114,11 +115,15 @@ export class ContainerService {
       hostnamePath: path.join(dir, 'hostname'), hostsPath: path.join(dir, 'hosts'), resolvConfPath: path.join(dir, 'resolv.conf'),
       logPath: path.join(dir, `${id}-json.log`), monitorPid: 0, hasBeenManuallyStopped: false, execIds: [],
     };
+    phases.mark('config');
     await fs.mkdir(dir, { recursive: true, mode: 0o710 });
     try {
       await this.images.createContainerLayer(id, image.id);
+      phases.mark('layer');
       this.store.insert(record);
+      phases.mark('record');
       await this.runHooks('created', record);
+      phases.mark('hooks');
     } catch (e) {
       if (this.store.find(id)) {
         await this.runHooks('removing', record, { volumes: true }).catch(() => undefined);
@@ -129,6 +134,7 @@ export class ContainerService {
       throw e;
     }
     this.emit(record, 'create');
+    if (this.log.level === 'debug') this.log.debug(`create ${id.slice(0, 12)}: ${phases.summary()}`);
     // `docker run` starts right after create: mount the root while the client's attach and
     // wait requests go by (start awaits the same, idempotent mount).
     void this.images.mountContainerLayer(id).catch(() => undefined);
