@@ -8,7 +8,7 @@ import { extract } from 'tar-stream';
 import { invalidParameter, notFound } from '../errdefs';
 import { secureJoin } from '../util/securejoin';
 import { tarsumHeader } from './copy';
-import { decompressStream } from '../util/tar-decompress';
+import { decompressStream, peek } from '../util/tar-decompress';
 
 /**
  * The build context on the daemon's side: the request body (a tar, plain or compressed)
@@ -24,29 +24,6 @@ export interface BuildContext {
   /** sha256 hex of each regular file of the tar, by path relative to dir */
   hashes: Map<string, string>;
   close(): Promise<void>;
-}
-
-/** The first bytes of a stream, and a stream that still yields all of it (one iterator throughout). */
-async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
-  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let head = Buffer.alloc(0);
-  let ended = false;
-  while (head.length < n) {
-    const r = await it.next();
-    if (r.done) { ended = true; break; }
-    head = Buffer.concat([head, Buffer.from(r.value)]);
-  }
-  const first = head;
-  const stream = Readable.from((async function* () {
-    if (first.length) yield first;
-    if (ended) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })(), { objectMode: false });
-  return { head, stream };
 }
 
 /**

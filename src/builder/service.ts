@@ -1,7 +1,6 @@
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { HostConfig } from '../api/types';
 import { BerthError, invalidParameter } from '../errdefs';
 import { familiarString, parseRepoTag, type Reference } from '../util/reference';
 import { shortId } from '../util/ids';
@@ -13,24 +12,11 @@ import type { BuildOptions, BuilderDeps } from './run-state';
  * The builder as the API sees it: a build from a context (request body or remote URL) to
  * tagged image, and the clean-up of the build cache (POST /build/prune, system df).
  */
-export interface BuildRequest {
+export interface BuildRequest extends Omit<BuildOptions, 'dockerfile' | 'contextDir' | 'contextHashes'> {
   body?: Readable;
   remote?: string;
   dockerfileName?: string;
-  tags: string[];
-  buildArgs: Map<string, string | null>;
-  target: string;
-  nocache: boolean;
-  pull: boolean;
-  rm: boolean;
-  forcerm: boolean;
-  labels: Record<string, string>;
-  cacheFrom: string[];
-  hostConfig: HostConfig;
-  platform: string;
-  quiet: boolean;
-  /** aborted when the client went away: the build stops (dockerd cancels it the same way) */
-  signal?: AbortSignal;
+  // `signal` is aborted when the client went away: the build stops (dockerd cancels it the same way)
 }
 
 export interface BuildCacheRecord { ID: string; Parent: string; Type: string; Description: string; InUse: boolean; Shared: boolean; Size: number; CreatedAt: string; LastUsedAt: string; UsageCount: number }

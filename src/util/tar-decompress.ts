@@ -24,7 +24,7 @@ export function detectCompression(head: Buffer): Compression {
 }
 
 /** Reads the first bytes of a stream and gives back a stream that still yields all of them. */
-async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+export async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
   const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   let head = Buffer.alloc(0);
   let ended = false;
