@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { BERTH_VERSION, ENGINE_VERSION } from '../api/version';
 import { parseDaemonArgs } from '../config/daemon';
 import { Engine } from '../engine/engine';
+import { buildRouter } from '../server/api';
 import { createApiServer } from '../server/http';
 import { openListeners, preflightListeners, socketGid, type ApiListener } from '../server/listeners';
 import { createLogger } from '../util/log';
@@ -80,12 +81,13 @@ export async function main(argv: string[]): Promise<void> {
   log.info(`Starting up berthd ${BERTH_VERSION}`);
   await writePidfile(config.pidfile);
   const engine = await Engine.start(config, log);
+  const router = buildRouter(engine);
   // The exec root holds runtime state and, by default, the socket: root and the socket's group only.
   await fs.chown(config.execRoot, 0, socketGid(config.group));
   await fs.chmod(config.execRoot, 0o710);
   let listeners: ApiListener[];
   try {
-    listeners = await openListeners(config.hosts, config, () => createApiServer({ router: engine.router, log }), log);
+    listeners = await openListeners(config.hosts, config, () => createApiServer({ router, log }), log);
   } catch (e) {
     log.error(`failed to start daemon: ${(e as Error).message}`);
     process.stderr.write(`failed to start daemon: ${(e as Error).message}\n`);

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateBody } from '../api/types';
-import type { EventBus } from '../engine/events';
+import type { EventPublisher } from '../api/events';
 import type { ImageService } from '../images/types';
 import type { OciRuntime } from '../runtime/types';
 import type { Logger } from '../util/log';
@@ -59,7 +59,7 @@ export class ContainerService {
     readonly store: ContainerStore,
     readonly images: ImageService,
     readonly runtime: OciRuntime,
-    readonly events: EventBus,
+    readonly events: EventPublisher,
     readonly paths: ContainerPaths,
     readonly log: Logger,
     readonly opts: { defaultNetworkMode: 'none' | 'bridge' },

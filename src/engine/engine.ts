@@ -4,47 +4,23 @@ import type { DaemonConfig } from '../config/daemon';
 import { ContainerStore } from '../containers/store';
 import { ContainerService } from '../containers/service';
 import { ExecService } from '../containers/exec';
-import { selectContainers } from '../containers/filters';
-import { inspectView, listView, type ViewContext } from '../containers/view';
-import { parseTime, statusOf, type ContainerRecord } from '../containers/record';
 import { LocalImageService } from '../images/service';
 import { openDatabase, type DB } from '../metadata/db';
 import { RuncConmonRuntime } from '../runtime/runc';
-import { logFiles, readLogs } from '../runtime/logs';
-import { Router } from '../server/router';
-import { registerSystemRoutes } from '../server/router/system/routes';
-import { registerContainerRoutes } from '../server/router/containers/routes';
-import { registerContainerExtraRoutes } from '../server/router/containers/extra';
 import { ContainerExtras } from '../containers/extras';
-import { registerExecRoutes } from '../server/router/exec/routes';
-import { registerImageRoutes } from '../server/router/images/routes';
-import { registerNetworkRoutes } from '../server/router/networks/routes';
 import { NetworkService } from '../network/service';
-import { registerEmptyLookups, registerUnimplemented } from '../server/unimplemented';
-import { matchLabels } from '../containers/filters';
-import { invalidParameter } from '../errdefs';
 import type { Logger } from '../util/log';
 import { EventBus } from './events';
-import { systemInfo, systemVersion } from './system';
-import type { ContainerBackend } from '../server/router/containers/backend';
 import { VolumeService } from '../volumes/service';
 import { VolumeMounts } from '../volumes/containers';
-import { registerVolumeRoutes } from '../server/router/volumes/routes';
-import { registerArchiveRoutes } from '../server/router/archive/routes';
-import { ContainerArchive } from '../containers/archive';
-import { registerDfRoutes } from '../server/router/df/routes';
-import { dfBackend } from './df';
-import { API_VERSION } from '../api/version';
 import { BuilderService } from '../builder/service';
 import { BuildCache } from '../builder/cache';
-import { registerBuildRoutes } from '../server/router/build/routes';
 import { DistributionService } from '../distribution/service';
 import { distributionBackend } from '../distribution/backend';
-import { pullHandler, registerDistributionRoutes } from '../server/router/distribution/routes';
 
 /**
- * The composition root: builds every service from the daemon config, wires them together
- * and registers the API routes. Nothing else constructs services.
+ * The composition root: builds every service from the daemon config and wires them together.
+ * Nothing else constructs services; src/server/api.ts turns an Engine into the API's routes.
  */
 export class Engine {
   readonly events = new EventBus();
@@ -58,7 +34,7 @@ export class Engine {
   readonly extras: ContainerExtras;
   readonly volumes: VolumeService;
   readonly volumeMounts: VolumeMounts;
-  readonly router = new Router();
+  readonly builder: BuilderService;
   readonly startedAt = new Date();
 
   private constructor(readonly config: DaemonConfig, readonly log: Logger) {
@@ -87,7 +63,10 @@ export class Engine {
     this.volumes = new VolumeService(this.db, path.join(config.dataRoot, 'volumes'), this.events, log);
     this.volumeMounts = new VolumeMounts(this.volumes, store, log);
     this.containers.addHooks(this.volumeMounts);
-    this.registerRoutes();
+    this.builder = new BuilderService({
+      images: this.images, containers: this.containers, cache: new BuildCache(this.db), tmpDir: path.join(config.dataRoot, 'builder', 'tmp'), log,
+      pull: (ref, out, platform) => distributionBackend(this.distribution).pull({ name: ref, platform }, out),
+    });
   }
 
   /** Creates the directories, opens the state, and reconciles it with what the runtime reports. */
@@ -108,110 +87,6 @@ export class Engine {
     engine.extras.restore();
     await engine.networks.reconcile();
     return engine;
-  }
-
-  private viewContext(): ViewContext {
-    return {
-      defaultNetworkMode: this.networks.defaultMode,
-      networkSettings: (c) => this.networks.containerSettings(c),
-      ports: (c) => this.networks.containerPorts(c),
-      graphDriver: (id) => this.images.containerGraphDriver(id),
-      mounts: (id) => this.volumeMounts.view(id),
-    };
-  }
-
-  private imageMatches(c: ContainerRecord, ref: string): boolean {
-    try { return this.images.get(ref).id === c.image; } catch { return c.imageRef === ref; }
-  }
-
-  private containerBackend(): ContainerBackend {
-    const ctx = () => this.viewContext();
-    return {
-      containers: this.containers,
-      execs: this.execs,
-      inspect: async (ref, size) => {
-        const c = this.containers.get(ref);
-        return inspectView(c, ctx(), size ? await this.images.containerLayerSize(c.id) : undefined);
-      },
-      list: async (o) => {
-        const picked = selectContainers(this.containers.store.all(), {
-          ...o, resolve: (r) => this.containers.get(r), imageMatches: (c, r) => this.imageMatches(c, r),
-        });
-        return Promise.all(picked.map(async (c) => listView(c, ctx(), o.size ? await this.images.containerLayerSize(c.id).catch(() => ({ sizeRw: 0, sizeRootFs: 0 })) : undefined)));
-      },
-      prune: async (filters) => {
-        for (const k of filters.keys()) if (k !== 'until' && k !== 'label' && k !== 'label!') throw invalidParameter(`invalid filter '${k}'`);
-        const until = filters.get('until')?.map((u) => (/^\d+(\.\d+)?$/.test(u) ? Number(u) * 1000 : Date.parse(u)));
-        const deleted: string[] = [];
-        let reclaimed = 0;
-        for (const c of this.containers.store.all()) {
-          const st = statusOf(c.state);
-          if (st !== 'exited' && st !== 'created' && st !== 'dead') continue;
-          if (until && !until.every((t) => parseTime(c.created) < t)) continue;
-          if (!matchLabels(c.config.Labels, filters.get('label'))) continue;
-          const neg = filters.get('label!');
-          if (neg && neg.some((l) => matchLabels(c.config.Labels, [l]))) continue;
-          const size = await this.images.containerLayerSize(c.id).catch(() => ({ sizeRw: 0, sizeRootFs: 0 }));
-          try {
-            await this.containers.remove(c.id, {});
-            this.execs.forgetContainer(c.id);
-            deleted.push(c.id);
-            reclaimed += size.sizeRw;
-          } catch (e) {
-            this.log.warn(`prune ${c.id}: ${String(e)}`);
-          }
-        }
-        this.events.publish('container', 'prune', '', { reclaimed: String(reclaimed) });
-        return { ContainersDeleted: deleted, SpaceReclaimed: reclaimed };
-      },
-      logs: (c, o) => {
-        const maxFiles = Number(c.hostConfig.LogConfig?.Config?.['max-file'] ?? 1) || 1;
-        const running = c.state.Running;
-        return readLogs(logFiles(c.logPath, maxFiles), {
-          ...o,
-          finished: running ? this.containers.wait(c.id, 'next-exit').result : Promise.resolve(),
-        });
-      },
-    };
-  }
-
-  private registerRoutes(): void {
-    registerSystemRoutes(this.router, {
-      events: this.events,
-      info: () => systemInfo(this),
-      version: () => systemVersion(this),
-    });
-    const cb = this.containerBackend();
-    registerContainerRoutes(this.router, cb);
-    registerContainerExtraRoutes(this.router, this.extras);
-    registerExecRoutes(this.router, cb);
-    const dist = distributionBackend(this.distribution);
-    registerDistributionRoutes(this.router, dist);
-    registerImageRoutes(this.router, this.images, this.events, pullHandler(dist));
-    registerNetworkRoutes(this.router, this.networks as never);
-    const builder = new BuilderService({
-      images: this.images, containers: this.containers, cache: new BuildCache(this.db), tmpDir: path.join(this.config.dataRoot, 'builder', 'tmp'), log: this.log,
-      pull: (ref, out, platform) => dist.pull({ name: ref, platform }, out),
-    });
-    registerDfRoutes(this.router, { ...dfBackend({
-      images: this.images, volumes: this.volumes, containers: () => this.containers.store.all(), apiVersion: API_VERSION,
-      listContainers: () => cb.list({ all: true, size: true, filters: new Map() }),
-    }), buildCache: () => builder.records() as unknown as Record<string, unknown>[] });
-    registerArchiveRoutes(this.router, new ContainerArchive({
-      get: (ref) => this.containers.get(ref),
-      rootfs: (id) => this.images.mountContainerLayer(id),
-      mounts: (id) => this.volumeMounts.archiveMounts(id),
-    }));
-    registerVolumeRoutes(this.router, {
-      list: (f) => this.volumes.list(f).map((v) => this.volumes.view(v)),
-      inspect: (name) => this.volumes.view(this.volumes.get(name)),
-      create: async (b) => this.volumes.view(await this.volumes.create(b)),
-      remove: (name, o) => this.volumes.remove(name, o),
-      prune: (f) => this.volumes.prune(f),
-    });
-    registerBuildRoutes(this.router, builder);
-    registerEmptyLookups(this.router);
-    registerUnimplemented(this.router);
   }
 
   /** Shuts down without touching running containers (they stay under conmon). */

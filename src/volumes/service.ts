@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DB } from '../metadata/db';
-import type { EventBus } from '../engine/events';
+import type { EventPublisher } from '../api/events';
 import { conflict, invalidParameter, notFound } from '../errdefs';
 import type { Logger } from '../util/log';
 import { LocalDriver } from './local';
@@ -40,7 +40,7 @@ export class VolumeService {
   /** Serializes create/remove of the same name. */
   private busy = new Map<string, Promise<unknown>>();
 
-  constructor(db: DB, root: string, private readonly events: EventBus, private readonly log: Logger) {
+  constructor(db: DB, root: string, private readonly events: EventPublisher, private readonly log: Logger) {
     this.store = new VolumeStore(db);
     this.local = new LocalDriver(root);
   }

@@ -1,6 +1,6 @@
 import type { ContainerRecord } from '../containers/record';
 import type { LocalImageService } from '../images/service';
-import type { DfRoutesBackend } from '../server/router/df/routes';
+import type { DfRoutesBackend } from './router/df/routes';
 import type { VolumeService } from '../volumes/service';
 
 /**
