@@ -31,7 +31,9 @@ export interface Endpoint {
 }
 
 export const DEFAULT_CERTS_DIR = '/etc/berth/certs.d';
-const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+/** Where docker.io names are pulled from (never contacted by tests: they use loopback registries). */
+export const DOCKER_HUB_ENDPOINT_HOST = 'registry-1.docker.io';
+const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', DOCKER_HUB_ENDPOINT_HOST]);
 
 function hostOnly(hostPort: string): string {
   if (hostPort.startsWith('[')) return hostPort.slice(1, hostPort.indexOf(']'));
@@ -94,7 +96,7 @@ export class RegistryHosts {
         out.push({ url: `${u.protocol}//${host}`, host, insecure, tls: u.protocol === 'https:' ? this.tlsFor(host) : {}, mirror: true });
       }
     }
-    const host = isHub ? 'registry-1.docker.io' : domain;
+    const host = isHub ? DOCKER_HUB_ENDPOINT_HOST : domain;
     const insecure = this.isInsecure(host);
     const tls = this.tlsFor(host);
     // Stricter than dockerd on one point: a CA placed in certs.d for a host is checked even

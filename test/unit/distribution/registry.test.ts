@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { decodeAuthHeader, parseChallenges } from '../../../src/distribution/auth';
 import { RegistrySession } from '../../../src/distribution/client';
-import { RegistryHosts } from '../../../src/distribution/hosts';
+import { DOCKER_HUB_ENDPOINT_HOST, RegistryHosts } from '../../../src/distribution/hosts';
 import { MT, parseManifest, selectPlatform } from '../../../src/distribution/manifest';
 import { pullReference } from '../../../src/distribution/pull';
 import { progressBar } from '../../../src/distribution/progress';
@@ -45,7 +45,7 @@ test('endpoints: loopback and listed registries are insecure; mirrors only for d
     assert.ok(!h.isInsecure('registry.example'));
     assert.deepEqual(h.endpoints('localhost:5000').map((e) => e.url), ['https://localhost:5000', 'http://localhost:5000']);
     assert.deepEqual(h.endpoints('registry.example').map((e) => e.url), ['https://registry.example']);
-    assert.deepEqual(h.endpoints('docker.io').map((e) => [e.url, e.mirror]), [['http://mirror.lan:5000', true], ['https://registry-1.docker.io', false]]);
+    assert.deepEqual(h.endpoints('docker.io').map((e) => [e.url, e.mirror]), [['http://mirror.lan:5000', true], [`https://${DOCKER_HUB_ENDPOINT_HOST}`, false]]);
     fs.mkdirSync(path.join(dir, 'localhost:5000'));
     fs.writeFileSync(path.join(dir, 'localhost:5000', 'ca.crt'), 'PEM');
     const ep = h.endpoints('localhost:5000')[0];
