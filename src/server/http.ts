@@ -39,6 +39,24 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
+/**
+ * A request refused before its body was read (e.g. a PUT of a tar to a bad path): read what is
+ * left, up to a bound, so the client gets the error instead of a reset while still sending.
+ * Go's server, behind dockerd, does the same with a smaller bound.
+ */
+function drainBody(req: http.IncomingMessage, maxBytes = 8 << 20, maxMs = 2000): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => { clearTimeout(timer); req.off('data', onData); req.off('end', done); req.off('error', done); resolve(); };
+    const onData = (c: Buffer) => { seen += c.length; if (seen > maxBytes) done(); };
+    const timer = setTimeout(done, maxMs);
+    req.on('data', onData);
+    req.on('end', done);
+    req.on('error', done);
+    req.resume();
+  });
+}
+
 /** For upgraded requests Node hands us the socket; the body (if any) is the first Content-Length bytes. */
 function readUpgradeBody(req: http.IncomingMessage, socket: Socket, head: Buffer): Promise<Buffer> {
   const len = parseInt(String(req.headers['content-length'] ?? '0'), 10) || 0;
@@ -141,6 +159,7 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
         upgrade.socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
         return;
       }
+      if (!upgrade && !req.complete && !res.headersSent) await drainBody(req);
       sendError(res, err, log);
     }
   };

@@ -141,11 +141,17 @@ test('a directory swapped for a symlink during copies never leads outside', { sk
   try {
     await sleep(200);
     const file = await makeTar([{ name: 'pwned-race' }, { name: 'sub/pwned-race' }]);
+    // Under the race a copy may also fail half-way (the daemon drops the connection): that
+    // delivers nothing, so it leaks nothing; what must never happen is the secret in a body.
+    const reset = (e: unknown) => {
+      if (!/ECONNRESET|socket hang up|aborted/.test(String((e as Error).message ?? e) + String((e as { code?: string }).code ?? ''))) throw e;
+      return { body: '' };
+    };
     for (let i = 0; i < 60; i++) {
-      const r = await get('evil', i % 2 ? '/race' : '/race/dir/f');
+      const r = await get('evil', i % 2 ? '/race' : '/race/dir/f').catch(reset);
       assert.ok(!r.body.includes(SECRET), `read ${i} leaked the host secret`);
-      await put('evil', '/race/dir', file);
-      await put('evil', '/race/dir/', file);
+      await put('evil', '/race/dir', file).catch(reset);
+      await put('evil', '/race/dir/', file).catch(reset);
     }
   } finally {
     loop.kill('SIGKILL');

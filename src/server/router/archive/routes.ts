@@ -28,6 +28,9 @@ export function registerArchiveRoutes(router: Router, backend: ArchiveRoutesBack
   router.get('/containers/{name}/archive', async (ctx) => {
     const { stat, stream } = await backend.get(ctx.params.name, pathParam(ctx.query));
     ctx.res.writeHead(200, { [STAT_HEADER]: encodeStat(stat), 'Content-Type': 'application/x-tar' });
+    // The stat goes out at once: a copy that fails while streaming (a path swapped under it)
+    // then ends as an aborted body after a 200, as with dockerd, not as a reset with no answer.
+    ctx.res.flushHeaders();
     stream.on('error', () => ctx.res.destroy());
     ctx.res.on('close', () => stream.destroy());
     stream.pipe(ctx.res);
