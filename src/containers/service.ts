@@ -11,7 +11,7 @@ import { parseSignal } from '../util/signal';
 import { AttachHub } from './attach';
 import { pathAndArgs, prepareConfig } from './create';
 import { generateName, normalizeName } from './names';
-import { type ContainerRecord, initialState, nowRfc3339Nano, statusOf } from './record';
+import { type ContainerRecord, initialState, nowRfc3339Nano, parseTime, statusOf } from './record';
 import { buildContainerSpec } from './spec';
 import type { ContainerStore } from './store';
 import { validateCreateBody } from './validate';
@@ -299,7 +299,7 @@ export class ContainerService {
     if (!c) { await this.runtime.delete(id, true).catch(() => undefined); return; }
     await this.locks.run(id, async () => {
       if (!c.state.Running) return;
-      const oom = 'oomKilled' in this.runtime ? await (this.runtime as unknown as { oomKilled(id: string): Promise<boolean> }).oomKilled(id).catch(() => false) : false;
+      const oom = (await this.runtime.oomKilled?.(id).catch(() => false)) ?? false;
       Object.assign(c.state, { Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode, OOMKilled: oom, FinishedAt: toRfc3339Nano(at) });
       c.monitorPid = 0;
       this.store.save(c);
@@ -315,7 +315,7 @@ export class ContainerService {
       this.hubs.get(id)?.finish();
       this.hubs.delete(id);
       if (oom) this.emit(c, 'oom');
-      const started = Date.parse(c.state.StartedAt.replace(/\.(\d{3})\d*Z$/, '.$1Z'));
+      const started = parseTime(c.state.StartedAt);
       this.emit(c, 'die', { exitCode: String(exitCode), execDuration: String(Math.max(0, Math.round((at.getTime() - started) / 1000))) });
       for (const f of this.exitWaits.get(id) ?? []) f();
       this.exitWaits.delete(id);

@@ -91,7 +91,7 @@ export class Engine {
 
   /** Shuts down without touching running containers (they stay under conmon). */
   async close(): Promise<void> {
-    (this.runtime as unknown as { close?: () => void }).close?.();
+    this.runtime.close?.();
     this.extras.close();
     this.networks.close();
     this.db.close();
