@@ -47,6 +47,8 @@ export async function startRegistry(opts: ServeOptions): Promise<{ server: http.
   if (o.tokenAuth && !auth) throw new Error('token auth needs --htpasswd (the token endpoint checks its users)');
   const token = o.tokenAuth && auth ? new TokenAuth(auth, o.access, o.tokenKey) : undefined;
   const reg = new RegistryServer(store, { readOnly: !!o.readOnly, auth, token, tls: !!o.tlsCert, log: o.log });
+  await reg.uploads.init();
+  await reg.uploads.expire(); // sessions left idle across a long stop
   if (!!o.tlsCert !== !!o.tlsKey) throw new Error('--tls-cert and --tls-key go together');
   const server = o.tlsCert && o.tlsKey
     ? https.createServer({ cert: readFileSync(o.tlsCert), key: readFileSync(o.tlsKey) }, reg.handle)

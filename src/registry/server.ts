@@ -193,7 +193,7 @@ export class RegistryServer {
       const digestQ = q.get('digest');
       if (digestQ !== null) {
         const digest = checkDigestParam(digestQ);
-        const u = await this.uploads.open(name);
+        const u = await this.uploads.open(name, false);
         try { await this.uploads.append(u, req, length); } catch (e) { await this.uploads.cancel(u); throw e; }
         this.metrics.bytesIn += u.offset;
         await this.uploads.finish(u, digest);

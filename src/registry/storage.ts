@@ -2,7 +2,8 @@
  * Registry storage under <root>:
  *
  *   blobs/sha256/<hex>                         every blob and manifest, once (ContentStore)
- *   ingest/.tmp-*                              uploads in progress and ingests (gone after a crash)
+ *   ingest/.tmp-*                              one-request uploads, commits (gone after a crash)
+ *   uploads/<id>/{data,state}                  upload sessions, kept across restarts (uploads.ts)
  *   repositories/<name>/_layers/<hex>          the repository may serve this blob
  *   repositories/<name>/_manifests/revisions/<hex>   JSON {mediaType,size,artifactType?}
  *   repositories/<name>/_manifests/tags/<tag>  the tag's manifest digest

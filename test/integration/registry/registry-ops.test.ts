@@ -97,27 +97,69 @@ describe('berth registry with basic auth and TLS', () => {
 });
 
 describe('berth registry crash safety and gc', () => {
-  it('kill -9 during an upload leaves no visible partial blob; the restart cleans the temp file', async () => {
+  it('kill -9 during uploads leaves no visible partial blob; the restart cleans one-request temp files and keeps sessions', async () => {
     const root = tmpDir('berth-reg-kill-');
     try {
       let reg = await startBerthRegistry({ root });
       const data = Buffer.alloc(3 * 1024 * 1024, 9);
       const d = sha256(data);
+      const MB = 1024 * 1024;
       const p = await fetch(`${reg.url}/v2/k/x/blobs/uploads/`, { method: 'POST' });
       const loc = new URL(p.headers.get('location') ?? '', reg.url).toString();
-      assert.equal((await fetch(loc, { method: 'PATCH', body: data.subarray(0, 1024 * 1024), headers: { 'Content-Type': 'application/octet-stream' } })).status, 202);
-      // a monolithic upload in flight, half sent, when the registry dies
+      assert.equal((await fetch(loc, { method: 'PATCH', body: data.subarray(0, MB), headers: { 'Content-Type': 'application/octet-stream' } })).status, 202);
+      const path1 = new URL(loc).pathname;
+      // a monolithic upload and a second chunk of the session in flight, half sent, when the registry dies
       const inflight = rawRequest(reg.port, `POST /v2/k/x/blobs/uploads/?digest=${d} HTTP/1.1\nHost: x\nContent-Type: application/octet-stream\nContent-Length: ${data.length}\n`, data.subarray(0, data.length / 2), true);
+      const chunk = rawRequest(reg.port, `PATCH ${path1} HTTP/1.1\nHost: x\nContent-Type: application/octet-stream\nContent-Range: ${MB}-${2 * MB - 1}\nContent-Length: ${MB}\n`, data.subarray(MB, MB + MB / 2), true);
       await new Promise((r) => setTimeout(r, 150));
       reg.proc.kill('SIGKILL');
-      await inflight;
+      await Promise.all([inflight, chunk]);
       await reg.stop();
       assert.deepEqual(storedBlobs(root), []);
       assert.ok(fs.readdirSync(path.join(root, 'ingest')).length > 0, 'temp files exist before the restart');
       reg = await startBerthRegistry({ root, port: reg.port });
       assert.deepEqual(fs.readdirSync(path.join(root, 'ingest')), [], 'the restart removes them');
       assert.equal((await fetch(`${reg.url}/v2/k/x/blobs/${d}`, { method: 'HEAD' })).status, 404);
-      assert.equal((await fetch(loc)).status, 404, 'the session is gone');
+      const st = await fetch(loc);
+      assert.equal(st.status, 204, 'the session survived');
+      assert.equal(st.headers.get('range'), `0-${MB - 1}`, 'at its last acknowledged chunk, not the half-sent one');
+      // resume: the rest in one PATCH, then PUT with the digest of the whole
+      assert.equal((await fetch(loc, { method: 'PATCH', body: data.subarray(MB), headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${MB}-${data.length - 1}` } })).status, 202);
+      const put = await fetch(`${loc}?digest=${d}`, { method: 'PUT' });
+      assert.equal(put.status, 201);
+      const g = await fetch(`${reg.url}/v2/k/x/blobs/${d}`);
+      assert.equal(sha256(Buffer.from(await g.arrayBuffer())), d);
+      assert.deepEqual(fs.readdirSync(path.join(root, 'uploads')), [], 'the finished session is gone');
+      await reg.stop();
+    } finally { fs.rmSync(root, { recursive: true, force: true }); }
+  });
+
+  it('upload sessions survive a restart: POST, restart, PATCH, restart, PUT; a wrong digest is still refused', async () => {
+    const root = tmpDir('berth-reg-resume-');
+    try {
+      let reg = await startBerthRegistry({ root });
+      const restart = async () => { await reg.stop(); reg = await startBerthRegistry({ root, port: reg.port }); };
+      const a = Buffer.from('first chunk, ');
+      const b = Buffer.from('second chunk');
+      const whole = Buffer.concat([a, b]);
+      const open = async () => new URL((await fetch(`${reg.url}/v2/r/s/blobs/uploads/`, { method: 'POST' })).headers.get('location') ?? '', reg.url).toString();
+      const loc = await open();
+      const bad = await open();
+      await restart();
+      assert.equal((await fetch(loc, { method: 'PATCH', body: a, headers: { 'Content-Range': `0-${a.length - 1}` } })).status, 202);
+      assert.equal((await fetch(bad, { method: 'PATCH', body: whole })).status, 202);
+      await restart();
+      assert.equal((await fetch(`${reg.url}/v2/other/repo/blobs/uploads/${loc.split('/').pop()}`)).status, 404, 'the session belongs to its repository');
+      const ooo = await fetch(loc, { method: 'PATCH', body: b, headers: { 'Content-Range': `0-${b.length - 1}` } });
+      assert.equal(ooo.status, 416, 'the offset was kept');
+      const put = await fetch(`${loc}?digest=${sha256(whole)}`, { method: 'PUT', body: b });
+      assert.equal(put.status, 201);
+      assert.equal(Buffer.from(await (await fetch(`${reg.url}/v2/r/s/blobs/${sha256(whole)}`)).arrayBuffer()).toString(), whole.toString());
+      const wrong = await fetch(`${bad}?digest=${sha256(Buffer.from('something else'))}`, { method: 'PUT' });
+      assert.equal(wrong.status, 400);
+      assert.equal(((await wrong.json()) as { errors: { code: string }[] }).errors[0].code, 'DIGEST_INVALID');
+      assert.equal((await fetch(bad)).status, 404, 'a refused digest ends the session');
+      assert.deepEqual(storedBlobs(root), [sha256(whole)]);
       await reg.stop();
     } finally { fs.rmSync(root, { recursive: true, force: true }); }
   });
@@ -200,11 +242,18 @@ describe('berth registry settings and concurrency', () => {
       const store = new RegistryStorage(root);
       await store.init();
       const ups = new Uploads(store);
+      await ups.init();
       const u = await ups.open('a/b');
       assert.equal(await ups.expire(60_000, Date.now()), 0);
       assert.equal(await ups.expire(60_000, Date.now() + 120_000), 1);
       assert.equal(fs.existsSync(u.file), false);
+      assert.deepEqual(fs.readdirSync(ups.dir), []);
       assert.throws(() => ups.get('a/b', u.id), /upload unknown/);
+      const old = await ups.open('a/b');
+      const later = new Uploads(store);
+      assert.equal(await later.init(), 1, 'a restart loads the session');
+      assert.equal(later.get('a/b', old.id).offset, 0);
+      assert.equal(await later.expire(60_000, Date.now() + 120_000), 1, 'and it expires as before');
     } finally { fs.rmSync(root, { recursive: true, force: true }); }
   });
 });
