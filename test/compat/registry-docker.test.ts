@@ -3,6 +3,9 @@
  * dockerd with TARGET=docker), and, for berth, also through a second, real dockerd. The
  * registry runs in the daemon's netns (nsenter --net) on 127.0.0.1, which docker treats as
  * an insecure (plain HTTP) registry. A second registry asks for basic auth: docker login.
+ * Over TLS: dockerd treats loopback registries as insecure (no certificate check), so its
+ * TLS test reaches the registry at a second address on the netns's lo (192.0.2.1, a
+ * documentation address), with the CA in a certs.d only that dockerd sees.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,13 +31,15 @@ const host = '127.0.0.1:5000';
 const authHost = '127.0.0.1:5001';
 const tokenHost = '127.0.0.1:5002';
 const tlsHost = '127.0.0.1:5003';
+const tlsAddr = '192.0.2.1'; // not loopback: dockerd checks the certificate against its certs.d
+const tlsDockerdHost = `${tlsAddr}:5003`;
 
 before(async () => {
   if (skip) return;
   work = tmpDir('bt-regdocker-');
   fs.writeFileSync(path.join(work, 'htpasswd'), `alice:${bcrypt.hashSync('s3cret', 5)}\n`);
   // TLS: a self-signed certificate for 127.0.0.1, trusted by berthd through its certs.d
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', `subjectAltName=IP:127.0.0.1,IP:${tlsAddr}`,
     '-keyout', path.join(work, 'key.pem'), '-out', path.join(work, 'cert.pem')], { stdio: 'ignore' });
   fs.mkdirSync(path.join(work, 'certs.d', tlsHost), { recursive: true });
   fs.copyFileSync(path.join(work, 'cert.pem'), path.join(work, 'certs.d', tlsHost, 'ca.crt'));
@@ -43,7 +48,8 @@ before(async () => {
   authReg = await startBerthRegistry({ netns: d.netns, port: 5001, args: ['--htpasswd', path.join(work, 'htpasswd')] });
   fs.writeFileSync(path.join(work, 'token.json'), JSON.stringify({ tokenAuth: true, access: [{ user: 'alice', name: '*', actions: ['*'] }] }));
   tokenReg = await startBerthRegistry({ netns: d.netns, port: 5002, args: ['--htpasswd', path.join(work, 'htpasswd'), '--config', path.join(work, 'token.json')] });
-  tlsReg = await startBerthRegistry({ netns: d.netns, port: 5003, scheme: 'https', args: ['--htpasswd', path.join(work, 'htpasswd'), '--tls-cert', path.join(work, 'cert.pem'), '--tls-key', path.join(work, 'key.pem')] });
+  execFileSync('ip', ['-n', d.netns, 'addr', 'add', `${tlsAddr}/32`, 'dev', 'lo']);
+  tlsReg = await startBerthRegistry({ netns: d.netns, port: 5003, host: '0.0.0.0', scheme: 'https', args: ['--htpasswd', path.join(work, 'htpasswd'), '--tls-cert', path.join(work, 'cert.pem'), '--tls-key', path.join(work, 'key.pem')] });
   docker = makeCli('docker', d.socket);
   await importBusybox(docker, `${host}/lib/busybox:1`);
 });
@@ -129,4 +135,31 @@ test('TLS + basic auth: docker login, push and pull over HTTPS', { skip: skip ||
     ok(await docker(['pull', `${tlsHost}/tls/bb:1`]), 'pull over TLS');
   } finally { await docker(['logout', tlsHost]); }
   assert.match(tlsReg.log(), /"method":"PUT","path":"\/v2\/tls\/bb\/manifests\/1","status":201/);
+});
+
+test('a real dockerd over TLS (the CA in its own certs.d) with basic auth: login, push, pull', { skip }, async () => {
+  const certsD = path.join(work, 'dockerd-certs.d');
+  fs.mkdirSync(path.join(certsD, tlsDockerdHost), { recursive: true });
+  const dd = await startDockerd(d.netns, { certsD });
+  try {
+    const dcli = makeCli('docker', dd.socket);
+    ok(await docker(['push', `${host}/lib/busybox:1`]), 'push');
+    ok(await dcli(['pull', `${host}/lib/busybox:1`]), 'dockerd pull');
+    const img = `${tlsDockerdHost}/dtls/bb:1`;
+    ok(await dcli(['tag', `${host}/lib/busybox:1`, img]), 'tag');
+    const login = (pw: string) => dcli(['login', '-u', 'alice', '--password-stdin', tlsDockerdHost], { input: Buffer.from(`${pw}\n`) });
+    const untrusted = await login('s3cret');
+    assert.notEqual(untrusted.code, 0, 'no CA in its certs.d yet: the certificate is refused');
+    assert.match(untrusted.stderr, /certificate signed by unknown authority/);
+    fs.copyFileSync(path.join(work, 'cert.pem'), path.join(certsD, tlsDockerdHost, 'ca.crt'));
+    assert.notEqual((await login('wrong')).code, 0, 'a wrong password is refused');
+    ok(await login('s3cret'), 'dockerd login over TLS');
+    try {
+      ok(await dcli(['push', img]), 'dockerd push over TLS');
+      ok(await dcli(['rmi', img]), 'rmi');
+      ok(await dcli(['pull', img]), 'dockerd pull over TLS');
+    } finally { await dcli(['logout', tlsDockerdHost]); }
+    assert.match(tlsReg.log(), /"method":"PUT","path":"\/v2\/dtls\/bb\/manifests\/1","status":201,"ms":[\d.]+,"user":"alice"/);
+    assert.ok(!fs.existsSync('/etc/docker/certs.d') || !fs.existsSync(path.join('/etc/docker/certs.d', tlsDockerdHost)), 'the host\'s certs.d is untouched');
+  } finally { await dd.stop(); }
 });

@@ -171,13 +171,34 @@ export async function startSlowProxy(netns: string, targetPort: number, bytesPer
   return { host: `127.0.0.1:${port}`, stop: () => { proc.kill('SIGKILL'); } };
 }
 
-/** A real dockerd inside an existing netns (the registry's), for interop; stop() kills it and removes its dirs. */
-export async function startDockerd(netns: string): Promise<{ socket: string; stop(): Promise<void> }> {
+/**
+ * Mounts `$1` as /etc/docker/certs.d and execs the rest; run in a private mount namespace
+ * (unshare), so only that process sees it. Without /etc/docker/certs.d on the host, a tmpfs
+ * over /etc/docker holds the mount point; nothing on the host changes.
+ */
+const CERTS_D_SCRIPT = `set -e
+src=$1; shift
+if [ ! -d /etc/docker/certs.d ]; then
+  [ -d /etc/docker ] || { echo "no /etc/docker to mount over" >&2; exit 1; }
+  mount -t tmpfs -o mode=0755 berth-test-etc-docker /etc/docker
+  mkdir /etc/docker/certs.d
+fi
+mount --bind "$src" /etc/docker/certs.d
+exec "$@"`;
+
+/**
+ * A real dockerd inside an existing netns (the registry's), for interop; stop() kills it and
+ * removes its dirs. `certsD`: a dir laid out like /etc/docker/certs.d (<host:port>/ca.crt)
+ * that this dockerd, and only it, reads as its certs.d (it runs in a private mount namespace).
+ */
+export async function startDockerd(netns: string, o: { certsD?: string } = {}): Promise<{ socket: string; stop(): Promise<void> }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bt-dockerd-'));
   const socket = path.join(dir, 'd.sock');
   const log = fs.openSync(path.join(dir, 'log'), 'w');
-  const proc = spawn('nsenter', [`--net=/run/netns/${netns}`, 'dockerd', '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'),
-    '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid'), '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false'], { stdio: ['ignore', log, log] });
+  const argv = ['nsenter', `--net=/run/netns/${netns}`, 'dockerd', '--data-root', path.join(dir, 'data'), '--exec-root', path.join(dir, 'exec'),
+    '-H', `unix://${socket}`, '--pidfile', path.join(dir, 'pid'), '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--ip-masq=false'];
+  const cmd = o.certsD ? ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', CERTS_D_SCRIPT, 'sh', o.certsD, ...argv] : argv;
+  const proc = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', log, log] });
   for (let i = 0; i < 300 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
   await new Promise((r) => setTimeout(r, 300));
   return {

@@ -49,13 +49,13 @@ function stopper(proc: ChildProcess, dirs: string[], keepRoot: boolean) {
   };
 }
 
-export interface BerthRegistryOptions { root?: string; args?: string[]; netns?: string; port?: number; scheme?: 'http' | 'https' }
+export interface BerthRegistryOptions { root?: string; args?: string[]; netns?: string; port?: number; scheme?: 'http' | 'https'; /** listen address (127.0.0.1) */ host?: string }
 
 /** `berth registry serve` as its own process; in `netns` when given (nsenter --net). */
 export async function startBerthRegistry(o: BerthRegistryOptions = {}): Promise<RunningRegistry> {
   const root = o.root ?? tmpDir('berth-reg-');
   const port = o.port ?? (await freePort());
-  const argv = [path.join(REPO_ROOT, 'bin', 'berth'), 'registry', 'serve', '--addr', `127.0.0.1:${port}`, '--root', root, ...(o.args ?? [])];
+  const argv = [path.join(REPO_ROOT, 'bin', 'berth'), 'registry', 'serve', '--addr', `${o.host ?? '127.0.0.1'}:${port}`, '--root', root, ...(o.args ?? [])];
   const cmd = o.netns ? ['nsenter', `--net=/run/netns/${o.netns}`, 'node', ...argv] : ['node', ...argv];
   const proc = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
