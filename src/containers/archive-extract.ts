@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
-import * as tar from 'tar-stream';
 import { invalidParameter, system } from '../errdefs';
+import { type TarHeader, type TarSink, TarReader } from '../util/tar-reader';
 import { type ContainerFs, at, isCode, mountAt, openDirAt, resolveIn } from './archive-fs';
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY } = fs.constants;
@@ -26,36 +26,38 @@ interface Dir { fd: number; rw: boolean }
  * lutimes), so neither the archive nor a container racing the copy can make it write
  * outside the container's file system.
  */
-export class Extractor {
+export class Extractor implements TarSink {
   private dirs = new Map<string, Dir>();
   private dirTimes: { rel: string; mtime: Date }[] = [];
+  /** The regular file whose data is being written. */
+  private file: { fd: number; uid: number; gid: number; mode: number; mtime: Date } | undefined;
 
   constructor(private readonly cfs: ContainerFs, private readonly destLogical: string, private readonly opts: ExtractOptions) {}
 
-  /** Extracts every entry in order; resolves when the archive ends. */
+  /** Extracts every entry of a tar stream in order; resolves when the archive ends. */
   async extract(stream: Readable): Promise<void> {
-    const ex = tar.extract();
-    const done = new Promise<void>((resolve, reject) => {
-      ex.on('entry', (header, bodyRaw, next) => {
-        const body = bodyRaw as unknown as Readable;
-        body.on('error', () => undefined); // reported through the extractor
-        this.entry(header, body).then(() => next(), (e: unknown) => { body.resume(); ex.destroy(e as Error); });
-      });
-      ex.on('finish', resolve);
-      ex.on('error', reject);
-      stream.on('error', reject);
-    });
-    stream.pipe(ex);
+    const reader = new TarReader(this);
     try {
-      await done;
-      for (const d of this.dirTimes.reverse()) {
-        const dir = this.dir(d.rel, false);
-        if (dir) fs.utimesSync(at(dir.fd, ''), d.mtime, d.mtime);
-      }
-    } finally {
-      for (const d of this.dirs.values()) { try { fs.closeSync(d.fd); } catch { /* closed */ } }
-      this.dirs.clear();
+      for await (const chunk of stream) reader.push(chunk as Buffer);
+      reader.end();
+      this.finish();
+    } finally { this.close(); }
+  }
+
+  /** After the last entry: directory mtimes (deepest first, as writing into a directory changes its mtime). */
+  finish(): void {
+    for (const d of this.dirTimes.reverse()) {
+      const dir = this.dir(d.rel, false);
+      if (dir) fs.utimesSync(at(dir.fd, ''), d.mtime, d.mtime);
     }
+    this.dirTimes = [];
+  }
+
+  /** Closes every fd this extraction holds (after finish, or after a failure). */
+  close(): void {
+    if (this.file) { try { fs.closeSync(this.file.fd); } catch { /* closed */ } this.file = undefined; }
+    for (const d of this.dirs.values()) { try { fs.closeSync(d.fd); } catch { /* closed */ } }
+    this.dirs.clear();
   }
 
   /** The directory at `rel` below the extraction point, created (0755) when missing. */
@@ -106,33 +108,56 @@ export class Extractor {
     }
   }
 
-  private owner(h: tar.Header): { uid: number; gid: number } {
-    return this.opts.chown ?? { uid: h.uid ?? 0, gid: h.gid ?? 0 };
+  private owner(h: TarHeader): { uid: number; gid: number } {
+    return this.opts.chown ?? { uid: h.uid, gid: h.gid };
   }
 
-  private async entry(h: tar.Header, body: Readable): Promise<void> {
+  /**
+   * Makes room for a new `name` in `parent`: nothing to do when it is free, or (keepDir) when
+   * a directory is there already; else whatever is there goes, as Docker's untar does.
+   * Returns true when a directory was kept.
+   */
+  private clear(parent: Dir, name: string, rel: string, abs: string, keepDir: boolean): boolean {
+    const target = at(parent.fd, name);
+    let existing: fs.Stats;
+    try { existing = fs.lstatSync(target); } catch (e) { if (isCode(e, 'ENOENT')) return false; throw e; }
+    if (existing.isDirectory()) {
+      if (keepDir) return true;
+      if (this.opts.noOverwriteDirNonDir) throw invalidParameter(`cannot overwrite directory "${abs}" with non-directory "${rel}"`);
+      removeTreeAt(parent.fd, name);
+    } else {
+      if (keepDir && this.opts.noOverwriteDirNonDir) throw invalidParameter(`cannot overwrite non-directory "${abs}" with directory "${rel}"`);
+      fs.unlinkSync(target);
+    }
+    this.forget(rel); // paths cached through what was here
+    return false;
+  }
+
+  /** Runs `create` for a new name; when the name is taken, clears it first (see clear) and retries. */
+  private create<T>(parent: Dir, name: string, rel: string, abs: string, create: () => T, keepDir = false): T | undefined {
+    try { return create(); } catch (e) {
+      if (!isCode(e, 'EEXIST')) throw e;
+    }
+    if (this.clear(parent, name, rel, abs, keepDir)) return undefined;
+    return create();
+  }
+
+  /** TarSink: a new entry. Everything but file data is done here. */
+  entry(h: TarHeader): void {
     const rel = cleanName(h.name);
-    if (rel === '') { body.resume(); return; }
+    if (rel === '') return;
     const parent = this.dir(path.posix.dirname(rel) === '.' ? '' : path.posix.dirname(rel)) as Dir;
     if (!parent.rw) throw system(this.opts.readonlyMessage);
     const name = path.posix.basename(rel);
     const target = at(parent.fd, name);
-    let existing: fs.Stats | undefined;
-    try { existing = fs.lstatSync(target); } catch (e) { if (!isCode(e, 'ENOENT')) throw e; }
     const abs = path.posix.join(this.destLogical, rel);
-    const type = h.type === 'contiguous-file' ? 'file' : h.type ?? 'file';
-    const mtime = h.mtime ?? new Date();
+    const type = h.type === 'contiguous-file' ? 'file' : h.type;
+    const mtime = h.mtime;
     const { uid, gid } = this.owner(h);
-    const mode = (h.mode ?? 0o644) & 0o7777;
+    const mode = h.mode & 0o7777;
 
     if (type === 'directory') {
-      if (existing && !existing.isDirectory()) {
-        if (this.opts.noOverwriteDirNonDir) throw invalidParameter(`cannot overwrite non-directory "${abs}" with directory "${rel}"`);
-        fs.unlinkSync(target);
-        existing = undefined;
-        this.forget(rel); // paths cached through the symlink that was here
-      }
-      if (!existing) fs.mkdirSync(target, 0o700);
+      this.create(parent, name, rel, abs, () => fs.mkdirSync(target, 0o700), true);
       const fd = openDirAt(parent.fd, name, O_RDONLY);
       try {
         fs.fchownSync(fd, uid, gid);
@@ -141,55 +166,56 @@ export class Extractor {
       if (!this.dirs.has(rel) && !mountAt(this.cfs, abs)) this.remember(rel, { fd, rw: parent.rw });
       else fs.closeSync(fd);
       this.dirTimes.push({ rel, mtime });
-      body.resume();
       return;
     }
-    if (existing) {
-      if (existing.isDirectory()) {
-        if (this.opts.noOverwriteDirNonDir) throw invalidParameter(`cannot overwrite directory "${abs}" with non-directory "${rel}"`);
-        removeTreeAt(parent.fd, name);
-      } else fs.unlinkSync(target);
-      this.forget(rel);
-    }
+    const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     if (type === 'file') {
-      const fd = fs.openSync(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600);
-      try {
-        // Synchronous writes land in the page cache at memory speed; a round trip through
-        // libuv's thread pool per chunk made extraction several times slower.
-        for await (const chunk of body) {
-          const buf = chunk as Buffer;
-          for (let off = 0; off < buf.length;) off += fs.writeSync(fd, buf, off, buf.length - off);
-        }
-        fs.fchownSync(fd, uid, gid);
-        fs.fchmodSync(fd, mode);
-        fs.futimesSync(fd, mtime, mtime);
-      } finally { fs.closeSync(fd); }
+      const fd = this.create(parent, name, rel, abs, () => fs.openSync(target, flags, 0o600)) as number;
+      this.file = { fd, uid, gid, mode, mtime };
       return;
     }
-    body.resume();
     if (type === 'symlink') {
-      fs.symlinkSync(h.linkname ?? '', target);
+      this.create(parent, name, rel, abs, () => fs.symlinkSync(h.linkname, target));
       fs.lchownSync(target, uid, gid);
       fs.lutimesSync(target, mtime, mtime);
       return;
     }
     if (type === 'link') {
-      const src = cleanName(h.linkname ?? '');
+      const src = cleanName(h.linkname);
       if (!src) throw invalidParameter(`invalid hardlink "${h.name}" -> "${h.linkname}"`);
       const srcDir = this.dir(path.posix.dirname(src) === '.' ? '' : path.posix.dirname(src), false);
       if (!srcDir) throw invalidParameter(`invalid hardlink "${h.name}" -> "${h.linkname}": no such file`);
-      fs.linkSync(at(srcDir.fd, path.posix.basename(src)), target);
+      this.create(parent, name, rel, abs, () => fs.linkSync(at(srcDir.fd, path.posix.basename(src)), target));
       return;
     }
     if (type === 'character-device' || type === 'block-device' || type === 'fifo') {
+      this.clear(parent, name, rel, abs, false);
       // mknod(2) is not in node: the tool gets the same openat-style path through our fd table.
       const p = `/proc/${process.pid}/fd/${parent.fd}/${name}`;
-      const args = type === 'fifo' ? [p, 'p'] : [p, type === 'block-device' ? 'b' : 'c', String(h.devmajor ?? 0), String(h.devminor ?? 0)];
+      const args = type === 'fifo' ? [p, 'p'] : [p, type === 'block-device' ? 'b' : 'c', String(h.devmajor), String(h.devminor)];
       execFileSync('mknod', ['-m', mode.toString(8), ...args]);
       fs.lchownSync(target, uid, gid);
-      return;
     }
-    // Other entry types (pax globals handled by tar-stream, sockets...) are skipped like Docker does.
+    // Other entry types (sockets, sparse files...) are skipped like Docker does.
+  }
+
+  /** TarSink: file data, written at once (synchronous writes land in the page cache at memory speed). */
+  data(chunk: Buffer): void {
+    const f = this.file;
+    if (!f) return;
+    for (let off = 0; off < chunk.length;) off += fs.writeSync(f.fd, chunk, off, chunk.length - off);
+  }
+
+  /** TarSink: the entry is complete; a file gets its owner, mode and mtime. */
+  endEntry(): void {
+    const f = this.file;
+    if (!f) return;
+    this.file = undefined;
+    try {
+      fs.fchownSync(f.fd, f.uid, f.gid);
+      fs.fchmodSync(f.fd, f.mode);
+      fs.futimesSync(f.fd, f.mtime, f.mtime);
+    } finally { fs.closeSync(f.fd); }
   }
 }
 

@@ -35,7 +35,8 @@ export function parsePaxRecords(buf: Buffer): PaxRecords {
   return out;
 }
 
-function decodeNumber(field: Buffer): number {
+/** A numeric header field: octal (space or NUL ended), or base-256 when the high bit is set (-1 if negative). */
+export function decodeNumber(field: Buffer): number {
   if (field[0] & 0x80) {
     if (field[0] !== 0x80) return -1; // negative base-256: tar-stream rejects such entries
     let n = 0;
@@ -51,7 +52,7 @@ function decodeNumber(field: Buffer): number {
   return parseInt(field.subarray(s, e).toString('latin1'), 8);
 }
 
-function isNullBlock(h: Buffer): boolean {
+export function isNullBlock(h: Buffer): boolean {
   let sum = 8 * 32;
   for (let i = 0; i < BLOCK; i++) if (i < 148 || i >= 156) sum += h[i];
   return sum === 8 * 32;
