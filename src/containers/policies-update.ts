@@ -68,6 +68,7 @@ export async function updateContainer(svc: ContainerService, ref: string, body: 
     hc.RestartPolicy = { Name: req.RestartPolicy.Name || 'no', MaximumRetryCount: req.RestartPolicy.MaximumRetryCount ?? 0 };
   }
   svc.store.save(c);
+  if (!c.state.Running) await svc.discardEarly(c.id); // a runtime made at create has the old limits
   svc.emit(c, 'update');
   return { Warnings: warnings };
 }

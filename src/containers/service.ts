@@ -28,6 +28,11 @@ export interface ContainerPaths {
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
+/** How long a runtime made at create (prepareEarly) waits for its start before it is torn down. */
+const EARLY_TTL_MS = 10_000;
+
+interface EarlyRuntime { result: Promise<{ pid: number; monitorPid: number }>; timer: NodeJS.Timeout }
+
 interface Waiter { condition: WaitCondition; resolve: (r: { StatusCode: number; Error: null | { Message: string } }) => void }
 
 /** Per-container mutual exclusion for state transitions. */
@@ -53,6 +58,7 @@ export class ContainerService {
   private hubs = new Map<string, AttachHub>();
   private waiters = new Map<string, Waiter[]>();
   private exitWaits = new Map<string, Array<() => void>>();
+  private early = new Map<string, EarlyRuntime>();
   private hooks: ContainerHooks[] = [];
 
   constructor(
@@ -135,10 +141,55 @@ export class ContainerService {
     }
     this.emit(record, 'create');
     if (this.log.level === 'debug') this.log.debug(`create ${id.slice(0, 12)}: ${phases.summary()}`);
-    // `docker run` starts right after create: mount the root while the client's attach and
-    // wait requests go by (start awaits the same, idempotent mount).
-    void this.images.mountContainerLayer(id).catch(() => undefined);
+    // `docker run` starts right after create: use the client's attach and wait round trips.
+    if (hostConfig.AutoRemove && (config.AttachStdout || config.AttachStderr || config.AttachStdin)) this.prepareEarly(record);
+    else void this.images.mountContainerLayer(id).catch(() => undefined); // start awaits the same, idempotent mount
     return { Id: id, Warnings: warnings };
+  }
+
+  /**
+   * A foreground `docker run --rm` (AutoRemove and attached) is created and started back to
+   * back: the runtime container (conmon + `runc create`, which does not run the process yet)
+   * is made right after create, and start only releases it. Anything that would change it
+   * before the start (update, network connect/disconnect, removal) discards it first
+   * (discardEarly), and so does a start that does not come within EARLY_TTL_MS.
+   */
+  private prepareEarly(c: ContainerRecord): void {
+    const entry: EarlyRuntime = {
+      result: this.locks.run(c.id, async () => {
+        const st = { prepared: false };
+        try {
+          return await this.createRuntime(c, new PhaseTimer(), st);
+        } catch (e) {
+          await this.undoRuntime(c, st.prepared);
+          throw e;
+        }
+      }),
+      timer: setTimeout(() => void this.discardEarly(c.id), EARLY_TTL_MS),
+    };
+    entry.result.catch(() => undefined);
+    entry.timer.unref();
+    this.early.set(c.id, entry);
+  }
+
+  /** Tears down a runtime made by prepareEarly that no start has taken (no-op otherwise). */
+  async discardEarly(id: string): Promise<void> {
+    if (!this.early.has(id)) return;
+    await this.locks.run(id, async () => {
+      const entry = this.early.get(id);
+      if (!entry) return;
+      this.early.delete(id);
+      clearTimeout(entry.timer);
+      const ok = await entry.result.then(() => true, () => false);
+      const c = this.store.find(id);
+      if (ok && c && !c.state.Running) await this.undoRuntime(c, true);
+    });
+  }
+
+  /** Undoes createRuntime: the runtime container and what the prepare hooks set up. */
+  private async undoRuntime(c: ContainerRecord, prepared: boolean): Promise<void> {
+    await this.runtime.delete(c.id, true).catch(() => undefined);
+    if (prepared) await this.runHooks('stopped', c, { exitCode: 0, manual: true }).catch((err) => this.log.warn(`stop hooks ${c.id}: ${String(err)}`));
   }
 
   private freeName(): string {
@@ -169,30 +220,53 @@ export class ContainerService {
     });
   }
 
+  /**
+   * A start up to the created runtime container: root mounted, the prepare hooks run (network,
+   * mounts), the spec written, conmon + `runc create` done; the process waits to be released.
+   * `st.prepared` tells the caller whether the stop hooks must undo the prepare hooks.
+   */
+  private async createRuntime(c: ContainerRecord, phases: PhaseTimer, st: { prepared: boolean }): Promise<{ pid: number; monitorPid: number }> {
+    const bundle = this.bundleDir(c.id);
+    await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
+    const rootfs = await this.images.mountContainerLayer(c.id);
+    phases.mark('mount');
+    st.prepared = true;
+    const extras = mergeExtras((await this.runHooks('prepare', c, rootfs)) as never[]);
+    phases.mark('hooks');
+    const spec = await buildContainerSpec(c, rootfs, this.opts.defaultNetworkMode, (ref) => {
+      const other = this.store.find(ref);
+      return other?.state.Running ? other.state.Pid : 0;
+    }, extras);
+    phases.mark('spec');
+    await this.runtime.delete(c.id, true).catch(() => undefined);
+    const logOpts = c.hostConfig.LogConfig?.Config ?? {};
+    const created = await this.runtime.create({
+      id: c.id, bundleDir: bundle, spec, tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin,
+      stdinOnce: !!c.config.StdinOnce, logPath: c.logPath,
+      logMaxSize: parseSize(logOpts['max-size']), logMaxFiles: logOpts['max-file'] ? Number(logOpts['max-file']) : undefined,
+    });
+    phases.mark('create');
+    return created;
+  }
+
+  /** The runtime prepareEarly made for this container, if it succeeded (taken once). */
+  private async takeEarly(id: string): Promise<{ pid: number; monitorPid: number } | null> {
+    const entry = this.early.get(id);
+    if (!entry) return null;
+    this.early.delete(id);
+    clearTimeout(entry.timer);
+    // A failed early create was undone; the start then tries again and reports its own error.
+    return entry.result.catch(() => null);
+  }
+
   private async startLocked(c: ContainerRecord): Promise<void> {
     const bundle = this.bundleDir(c.id);
-    let prepared = false;
+    const st = { prepared: false };
     const phases = new PhaseTimer();
     try {
-      await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
-      const rootfs = await this.images.mountContainerLayer(c.id);
-      phases.mark('mount');
-      prepared = true;
-      const extras = mergeExtras((await this.runHooks('prepare', c, rootfs)) as never[]);
-      phases.mark('hooks');
-      const spec = await buildContainerSpec(c, rootfs, this.opts.defaultNetworkMode, (ref) => {
-        const other = this.store.find(ref);
-        return other?.state.Running ? other.state.Pid : 0;
-      }, extras);
-      phases.mark('spec');
-      await this.runtime.delete(c.id, true).catch(() => undefined);
-      const logOpts = c.hostConfig.LogConfig?.Config ?? {};
-      const { pid, monitorPid } = await this.runtime.create({
-        id: c.id, bundleDir: bundle, spec, tty: !!c.config.Tty, openStdin: !!c.config.OpenStdin,
-        stdinOnce: !!c.config.StdinOnce, logPath: c.logPath,
-        logMaxSize: parseSize(logOpts['max-size']), logMaxFiles: logOpts['max-file'] ? Number(logOpts['max-file']) : undefined,
-      });
-      phases.mark('create');
+      let created = await this.takeEarly(c.id);
+      if (created) { st.prepared = true; phases.mark('made at create'); } else created = await this.createRuntime(c, phases, st);
+      const { pid, monitorPid } = created;
       const hub = this.hubs.get(c.id);
       if (hub?.hasClients) hub.bind(await this.runtime.attach(c.id, bundle));
       await this.runtime.start(c.id);
@@ -210,7 +284,7 @@ export class ContainerService {
       this.store.save(c);
       await this.runtime.delete(c.id, true).catch(() => undefined);
       await this.images.unmountContainerLayer(c.id).catch(() => undefined);
-      if (prepared) await this.runHooks('stopped', c, { exitCode: c.state.ExitCode, manual: true }).catch((err) => this.log.warn(`stop hooks ${c.id}: ${String(err)}`));
+      if (st.prepared) await this.runHooks('stopped', c, { exitCode: c.state.ExitCode, manual: true }).catch((err) => this.log.warn(`stop hooks ${c.id}: ${String(err)}`));
       this.hubs.get(c.id)?.finish();
       // dockerd removes an AutoRemove container whose start failed; `run --rm` waits for that.
       if (c.hostConfig.AutoRemove) setImmediate(() => void this.remove(c.id, { force: true }).catch(() => undefined));
@@ -304,12 +378,18 @@ export class ContainerService {
       c.monitorPid = 0;
       this.store.save(c);
       const phases = new PhaseTimer();
-      // Independent clean-ups, each a process spawn or two: run them side by side.
-      await Promise.all([
-        this.runtime.delete(id, true).catch((e) => this.log.warn(`runtime delete ${id}: ${String(e)}`)),
-        this.images.unmountContainerLayer(id).catch((e) => this.log.warn(`unmount ${id}: ${String(e)}`)),
-        this.runHooks('stopped', c, { exitCode, manual: c.hasBeenManuallyStopped }).catch((e) => this.log.warn(`stop hooks ${id}: ${String(e)}`)),
-      ]);
+      const stopHooks = this.runHooks('stopped', c, { exitCode, manual: c.hasBeenManuallyStopped }).catch((e) => this.log.warn(`stop hooks ${id}: ${String(e)}`));
+      if (c.hostConfig.AutoRemove) {
+        // Removal follows at once and tears the runtime state and the root down itself.
+        await stopHooks;
+      } else {
+        // Independent clean-ups, each a process spawn or two: run them side by side.
+        await Promise.all([
+          this.runtime.delete(id, true).catch((e) => this.log.warn(`runtime delete ${id}: ${String(e)}`)),
+          this.images.unmountContainerLayer(id).catch((e) => this.log.warn(`unmount ${id}: ${String(e)}`)),
+          stopHooks,
+        ]);
+      }
       phases.mark('exit clean-up');
       if (this.log.level === 'debug') this.log.debug(`exit ${id.slice(0, 12)}: ${phases.summary()}`);
       this.hubs.get(id)?.finish();
@@ -365,31 +445,62 @@ export class ContainerService {
       if (c.state.Paused) await this.runtime.resume(c.id).catch(() => undefined);
       await this.waitStopped(c, 10_000);
     }
+    await this.discardEarly(c.id);
     await this.locks.run(c.id, async () => {
       if (!this.store.find(c.id)) return;
       const phases = new PhaseTimer();
       c.state.RemovalInProgress = true;
       this.store.save(c);
-      await Promise.all([
-        this.runtime.delete(c.id, true).catch(() => undefined),
-        this.images.unmountContainerLayer(c.id).catch(() => undefined),
-      ]);
-      phases.mark('runtime+unmount');
       await this.runHooks('removing', c, { volumes: !!opts.volumes });
       phases.mark('hooks');
-      await this.images.removeContainerLayer(c.id);
-      phases.mark('layer');
+      const removeLayer = await this.images.detachContainerLayer(c.id);
       this.store.delete(c.id);
+      phases.mark('records');
       if (this.log.level === 'debug') this.log.debug(`remove ${c.id.slice(0, 12)}: ${phases.summary()}`);
-      await Promise.all([
-        fs.rm(this.containerDir(c.id), { recursive: true, force: true }),
-        fs.rm(this.bundleDir(c.id), { recursive: true, force: true }),
-      ]);
       this.hubs.get(c.id)?.finish();
       this.hubs.delete(c.id);
+      this.background(`removal of ${c.id}`, () => this.removeFiles(c.id, removeLayer));
     });
     this.emit(c, 'destroy');
     this.resolveWaiters(c, ['not-running', 'next-exit', 'removed']);
+  }
+
+  /**
+   * What is left of a removed container once its records are gone: runtime state, the root's
+   * mount and layer, its dirs. Runs after the removal has been answered (`run --rm` waits for
+   * the removal); a crash before it ends is cleaned up by reconcile() and the layer store's
+   * own start-up clean-up.
+   */
+  private async removeFiles(id: string, removeLayer: (() => Promise<void>) | null): Promise<void> {
+    const phases = new PhaseTimer();
+    await Promise.all([
+      this.runtime.delete(id, true).catch((e) => this.log.warn(`runtime delete ${id}: ${String(e)}`)),
+      removeLayer?.(),
+    ]);
+    await Promise.all([
+      fs.rm(this.containerDir(id), { recursive: true, force: true }),
+      fs.rm(this.bundleDir(id), { recursive: true, force: true }),
+    ]);
+    phases.mark('files');
+    if (this.log.level === 'debug') this.log.debug(`removed ${id.slice(0, 12)}: ${phases.summary()}`);
+  }
+
+  private pending = new Set<Promise<void>>();
+
+  private background(what: string, fn: () => Promise<void>): void {
+    const p: Promise<void> = fn().catch((e) => this.log.warn(`${what}: ${String(e)}`)).finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  /** Waits (at most `ms`) for clean-ups still running after their requests were answered. */
+  async drain(ms = 5000): Promise<void> {
+    if (!this.pending.size) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.pending]),
+      new Promise((r) => { timer = setTimeout(r, ms); }),
+    ]);
+    clearTimeout(timer);
   }
 
   rename(ref: string, newName: string): void {
@@ -472,7 +583,11 @@ export class ContainerService {
         await this.remove(c.id, { force: true }).catch((e) => this.log.warn(`finishing removal of ${c.id}: ${String(e)}`));
         continue;
       }
-      if (!c.state.Running) continue;
+      if (!c.state.Running) {
+        // a runtime made at create (prepareEarly) for a start that never came
+        if (c.hostConfig.AutoRemove) await this.runtime.delete(c.id, true).catch(() => undefined);
+        continue;
+      }
       if (c.state.Restarting) continue; // waiting out a restart back-off: the restart policy manager resumes it
       const st = await this.runtime.state(c.id).catch(() => null);
       if (st && (st.status === 'running' || st.status === 'paused')) {
@@ -482,6 +597,14 @@ export class ContainerService {
       }
       const code = await this.runtime.exitCode(c.id).catch(() => null);
       await this.handleExit(c.id, code ?? 255, new Date());
+    }
+    // Dirs of containers whose removal was answered but whose clean-up a crash cut short.
+    for (const dir of [this.paths.containersDir, this.paths.bundlesDir]) {
+      for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+        if (!/^[0-9a-f]{64}$/.test(name) || this.store.find(name)) continue;
+        await this.runtime.delete(name, true).catch(() => undefined);
+        await fs.rm(path.join(dir, name), { recursive: true, force: true });
+      }
     }
   }
 }

@@ -49,7 +49,9 @@ export class Engine {
     this.networks = new NetworkService(this.db, {
       execRoot: config.execRoot, bridge: config.bridge, bip: config.bip, pools: config.defaultAddressPools,
       icc: config.icc ?? true, iptables: config.iptables ?? true, ipForward: config.ipForward ?? true, ipMasq: config.ipMasq ?? true, mtu: config.mtu,
-    }, log, (t, a, id, attrs) => { this.events.publish(t, a, id, attrs); }, { get: (r) => this.containers.get(r), find: (id) => store.find(id), all: () => store.all() });
+    }, log, (t, a, id, attrs) => { this.events.publish(t, a, id, attrs); }, {
+      get: (r) => this.containers.get(r), find: (id) => store.find(id), all: () => store.all(), changed: (id) => this.containers.discardEarly(id),
+    });
     this.containers = new ContainerService(store, this.images, this.runtime, this.events, {
       containersDir: path.join(config.dataRoot, 'containers'),
       bundlesDir: path.join(config.execRoot, 'containers'),
@@ -91,6 +93,7 @@ export class Engine {
 
   /** Shuts down without touching running containers (they stay under conmon). */
   async close(): Promise<void> {
+    await this.containers.drain();
     this.runtime.close?.();
     this.extras.close();
     this.networks.close();

@@ -335,6 +335,25 @@ export class LocalImageService implements ImageService {
     });
   }
 
+  /**
+   * Forgets a container's layer at once (its record goes, so the container can be forgotten
+   * too) and returns the removal of its files, for the caller to run later: start-up
+   * reconciliation removes the files of any layer whose record is gone, so a crash in
+   * between leaves nothing behind. Null when the container has no layer.
+   */
+  async detachContainerLayer(containerId: string): Promise<(() => Promise<void>) | null> {
+    return this.lock.run(async () => {
+      const row = this.records.containerLayer(containerId);
+      if (!row) return null;
+      this.records.deleteContainerLayer(containerId);
+      const collect = this.records.unreferencedLayers().length > 0;
+      return async () => {
+        await this.layers.remove(row.dir);
+        if (collect) await this.lock.run(() => this.collectLayers());
+      };
+    });
+  }
+
   async containerLayerSize(containerId: string): Promise<{ sizeRw: number; sizeRootFs: number }> {
     const row = this.records.containerLayer(containerId);
     if (!row) throw notFound(`No such container layer: ${containerId}`);

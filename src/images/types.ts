@@ -79,6 +79,12 @@ export interface ImageService {
   unmountContainerLayer(containerId: string): Promise<void>;
   /** Unmounts and deletes the layer, then frees image layers nothing uses any more. Idempotent. */
   removeContainerLayer(containerId: string): Promise<void>;
+  /**
+   * Drops the layer's record now and returns the removal of its files (unmount, delete, free
+   * unused image layers) to run later; a crash in between is cleaned up at start-up. Null
+   * without a layer.
+   */
+  detachContainerLayer(containerId: string): Promise<(() => Promise<void>) | null>;
   /** Bytes in the container's upper dir, and of the whole root (image + upper). */
   containerLayerSize(containerId: string): Promise<{ sizeRw: number; sizeRootFs: number }>;
   /** Directory holding the container's read-write layer (the overlay upperdir). */

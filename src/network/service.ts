@@ -34,6 +34,8 @@ export interface ContainerLookup {
   get(ref: string): NetContainer;
   find(id: string): NetContainer | undefined;
   all(): NetContainer[];
+  /** Called when a container that is not running gains or loses a network (its next start must see it). */
+  changed?(id: string): Promise<void>;
 }
 
 type Publish = (type: string, action: string, id: string, attrs: Record<string, string>) => void;
@@ -344,6 +346,8 @@ export class NetworkService {
         this.store.deleteEndpoint(c.id, n.id);
         throw e;
       }
+    } else {
+      await this.containers.changed?.(c.id);
     }
     this.publish('network', 'connect', n.id, { container: c.id, name: n.name, type: n.driver });
   }
@@ -356,6 +360,7 @@ export class NetworkService {
     if (!ep) throw forbidden(`container ${c.id} is not connected to network ${n.name}`);
     await this.attach.unplugOne(ep);
     this.store.deleteEndpoint(c.id, n.id);
+    if (!c.state.Running) await this.containers.changed?.(c.id);
     this.publish('network', 'disconnect', n.id, { container: c.id, name: n.name, type: n.driver });
   }
 
