@@ -5,6 +5,7 @@ import type { ContainerService } from '../containers/service';
 import type { UnpackedLayer } from '../images/commit';
 import type { LocalImageService } from '../images/service';
 import { shortId } from '../util/ids';
+import { storeIds } from '../containers/userns';
 
 /**
  * A RUN step: a container from the current image with the step's command, its output sent
@@ -58,6 +59,6 @@ export async function containerLayer(d: RunDeps, containerId: string): Promise<U
   const g = d.images.containerGraphDriver(containerId);
   const upper = g.Data?.UpperDir ?? d.images.containerLayerDiffDir(containerId);
   const lowers = (g.Data?.LowerDir ?? '').split(':').filter(Boolean);
-  const tar = await changesTar(upper, lowers);
+  const tar = await changesTar(upper, lowers, storeIds()?.toContainer);
   return d.images.unpackLayer(tar);
 }

@@ -2,6 +2,7 @@ import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BERTH_VERSION, ENGINE_VERSION } from '../api/version';
 import { parseDaemonArgs } from '../config/daemon';
+import { setupRemappedRoot } from '../config/userns-remap';
 import { Engine } from '../engine/engine';
 import { buildRouter } from '../server/api';
 import { createApiServer } from '../server/http';
@@ -35,6 +36,7 @@ Options:
       --tlscert string              Path to TLS certificate file (default "/etc/berth/cert.pem")
       --tlskey string               Path to TLS key file (default "/etc/berth/key.pem")
       --tlsverify                   Use TLS and verify the remote
+      --userns-remap string         User/Group setting for user namespaces (default|USER[:GROUP]|UID[:GID]; "default" is berthremap)
   -v, --version                     Print version information and quit
 `;
 
@@ -78,9 +80,20 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`failed to start daemon: ${(e as Error).message}\n`);
     process.exit(1);
   }
+  let remap;
+  try {
+    remap = setupRemappedRoot(config.usernsRemap, (m) => log.warn(m));
+  } catch (e) {
+    process.stderr.write(`failed to start daemon: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  if (remap) {
+    log.info(`User namespaces: ID ranges will be mapped to subuid/subgid ranges of: ${remap.resolved.split(':')[0]}`);
+    config.usernsRemap = remap.resolved;
+  }
   log.info(`Starting up berthd ${BERTH_VERSION}`);
   await writePidfile(config.pidfile);
-  const engine = await Engine.start(config, log);
+  const engine = await Engine.start(config, log, remap?.mapping ?? null);
   const router = buildRouter(engine);
   // The exec root holds runtime state and, by default, the socket: root and the socket's group only.
   await fs.chown(config.execRoot, 0, socketGid(config.group));

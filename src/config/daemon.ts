@@ -36,6 +36,8 @@ export interface DaemonConfig {
   certsDir?: string;
   maxConcurrentDownloads?: number;
   maxConcurrentUploads?: number;
+  /** --userns-remap: default | USER[:GROUP] | UID[:GID] (see ./userns-remap.ts). */
+  usernsRemap?: string;
 }
 
 export const DEFAULTS: DaemonConfig = {
@@ -59,6 +61,7 @@ const KEYS: Record<string, keyof DaemonConfig> = {
   tls: 'tls', tlsverify: 'tlsVerify', tlscacert: 'tlsCaCert', tlscert: 'tlsCert', tlskey: 'tlsKey',
   'insecure-registries': 'insecureRegistries', 'registry-mirrors': 'registryMirrors', 'certs-dir': 'certsDir',
   'max-concurrent-downloads': 'maxConcurrentDownloads', 'max-concurrent-uploads': 'maxConcurrentUploads',
+  'userns-remap': 'usernsRemap',
 };
 
 export function readConfigFile(file: string): Partial<DaemonConfig> {
@@ -134,6 +137,7 @@ export function parseDaemonArgs(argv: string[]): { config: DaemonConfig; configF
       case '--certs-dir': flags.certsDir = next(); given.add('certs-dir'); break;
       case '--max-concurrent-downloads': flags.maxConcurrentDownloads = Number(next()); given.add('max-concurrent-downloads'); break;
       case '--max-concurrent-uploads': flags.maxConcurrentUploads = Number(next()); given.add('max-concurrent-uploads'); break;
+      case '--userns-remap': flags.usernsRemap = next(); given.add('userns-remap'); break;
       case '--default-address-pool': {
         const v = next();
         const m = /base=([^,]+),size=(\d+)/.exec(v);

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Pack, Header as Headers } from 'tar-stream';
 import { type ContainerFs, at, isCode, mountAt, openDirAt, openFileAt, openHostDir } from './archive-fs';
+import type { OwnerMap } from '../util/tar-owners';
 
 /**
  * Writes a container's file or tree into a tar stream (GET /containers/{id}/archive). Every
@@ -19,7 +20,7 @@ export function devNumbers(rdev: number): { devmajor: number; devminor: number }
   return { devmajor: ((rdev >> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff), devminor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00) };
 }
 
-interface WalkState { pack: Pack; cfs: ContainerFs; inodes: Map<string, string> }
+interface WalkState { pack: Pack; cfs: ContainerFs; inodes: Map<string, string>; owners?: OwnerMap }
 
 async function writeEntry(pack: Pack, header: Partial<Headers> & { name: string }, body?: (w: Writable) => Promise<void>): Promise<void> {
   await new Promise<void>((resolve, reject) => {
@@ -44,8 +45,9 @@ async function copyFd(fd: number, size: number, w: Writable): Promise<void> {
   }
 }
 
-function baseHeader(name: string, st: Stats): Partial<Headers> & { name: string } {
-  return { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtime };
+function baseHeader(s: WalkState, name: string, st: Stats): Partial<Headers> & { name: string } {
+  const { uid, gid } = s.owners ? s.owners(st.uid, st.gid) : st;
+  return { name, mode: st.mode & 0o7777, uid, gid, mtime: st.mtime };
 }
 
 /**
@@ -68,7 +70,7 @@ async function addEntry(s: WalkState, dirFd: number, name: string, entryName: st
       if (fd !== dirFd) ownFd = fd;
       const fst = fstatSync(fd);
       if (!fst.isDirectory()) return; // swapped meanwhile
-      await writeEntry(s.pack, { ...baseHeader(entryName.endsWith('/') ? entryName : `${entryName}/`, fst), type: 'directory' });
+      await writeEntry(s.pack, { ...baseHeader(s, entryName.endsWith('/') ? entryName : `${entryName}/`, fst), type: 'directory' });
       const children = readdirSync(at(fd, '')).sort();
       for (const c of children) await addEntry(s, fd, c, `${entryName.replace(/\/$/, '')}/${c}`, path.posix.join(logical, c));
       return;
@@ -76,7 +78,7 @@ async function addEntry(s: WalkState, dirFd: number, name: string, entryName: st
     if (st.isSymbolicLink()) {
       let target: string;
       try { target = readlinkSync(at(dirFd, name)); } catch (e) { if (isCode(e, 'ENOENT', 'EINVAL')) return; throw e; }
-      await writeEntry(s.pack, { ...baseHeader(entryName, st), type: 'symlink', linkname: target });
+      await writeEntry(s.pack, { ...baseHeader(s, entryName, st), type: 'symlink', linkname: target });
       return;
     }
     if (st.isFile()) {
@@ -89,25 +91,25 @@ async function addEntry(s: WalkState, dirFd: number, name: string, entryName: st
         const key = `${fst.dev}:${fst.ino}`;
         const first = s.inodes.get(key);
         if (first !== undefined) {
-          await writeEntry(s.pack, { ...baseHeader(entryName, fst), type: 'link', linkname: first, size: 0 });
+          await writeEntry(s.pack, { ...baseHeader(s, entryName, fst), type: 'link', linkname: first, size: 0 });
           return;
         }
         s.inodes.set(key, entryName);
       }
-      await writeEntry(s.pack, { ...baseHeader(entryName, fst), type: 'file', size: fst.size }, (w) => copyFd(fd, fst.size, w));
+      await writeEntry(s.pack, { ...baseHeader(s, entryName, fst), type: 'file', size: fst.size }, (w) => copyFd(fd, fst.size, w));
       return;
     }
     const type = st.isCharacterDevice() ? 'character-device' : st.isBlockDevice() ? 'block-device' : st.isFIFO() ? 'fifo' : undefined;
     if (!type) return; // sockets are not archived (Docker skips them too)
-    await writeEntry(s.pack, { ...baseHeader(entryName, st), type, ...(type === 'fifo' ? {} : devNumbers(st.rdev)) });
+    await writeEntry(s.pack, { ...baseHeader(s, entryName, st), type, ...(type === 'fifo' ? {} : devNumbers(st.rdev)) });
   } finally {
     if (ownFd !== undefined) { try { closeSync(ownFd); } catch { /* closed */ } }
   }
 }
 
 /** Archives `name` in `dirFd` (or that directory itself) as `rootName`, then finalizes the pack. */
-export async function packResource(pack: Pack, cfs: ContainerFs, dirFd: number, name: string, rootName: string, logical: string): Promise<void> {
-  await addEntry({ pack, cfs, inodes: new Map() }, dirFd, name, rootName, logical);
+export async function packResource(pack: Pack, cfs: ContainerFs, dirFd: number, name: string, rootName: string, logical: string, owners?: OwnerMap): Promise<void> {
+  await addEntry({ pack, cfs, inodes: new Map(), owners }, dirFd, name, rootName, logical);
   pack.finalize();
 }
 

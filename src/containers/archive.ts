@@ -9,6 +9,8 @@ import { Extractor } from './archive-extract';
 import { packResource } from './archive-tar';
 import type { ContainerRecord } from './record';
 import { resolveUser } from './user';
+import { mapTarOwners } from '../util/tar-owners';
+import { storeIds } from './userns';
 
 /** Docker's ContainerPathStat, sent base64-encoded in X-Docker-Container-Path-Stat. */
 export interface PathStat { name: string; size: number; mode: number; mtime: string; linkTarget: string }
@@ -113,7 +115,7 @@ export class ContainerArchive {
     const pack = tar.pack();
     const out = pack as unknown as Readable;
     out.on('error', () => undefined); // the route sees it and drops the connection
-    packResource(pack, cfs, r.dirFd, r.name, stat.name, r.logical)
+    packResource(pack, cfs, r.dirFd, r.name, stat.name, r.logical, storeIds()?.toContainer)
       .catch((e: Error) => out.destroy(e))
       .finally(() => r.close());
     return { stat, stream: out };
@@ -141,9 +143,9 @@ export class ContainerArchive {
     let chown: { uid: number; gid: number } | undefined;
     if (opts.copyUIDGID && c.config.User) {
       const u = resolveUser(cfs.root, c.config.User);
-      chown = { uid: u.uid, gid: u.gid };
+      chown = storeIds()?.toHost(u.uid, u.gid) ?? { uid: u.uid, gid: u.gid };
     }
     const { stream } = await decompressStream(body);
-    await new Extractor(cfs, logical, { noOverwriteDirNonDir: !!opts.noOverwriteDirNonDir, chown, readonlyMessage }).extract(stream);
+    await new Extractor(cfs, logical, { noOverwriteDirNonDir: !!opts.noOverwriteDirNonDir, chown, readonlyMessage }).extract(mapTarOwners(stream, storeIds()?.toHost));
   }
 }

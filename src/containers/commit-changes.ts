@@ -3,6 +3,7 @@ import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
+import type { OwnerMap } from '../util/tar-owners';
 
 /**
  * A container's changes against its image, read from the overlay upper dir: what
@@ -99,14 +100,14 @@ export async function containerChanges(upper: string, lowers: string[]): Promise
 }
 
 /** The layer tar of a container's changes (docker commit), whiteouts in Docker's form. */
-export async function changesTar(upper: string, lowers: string[]): Promise<Readable> {
+export async function changesTar(upper: string, lowers: string[], owners?: OwnerMap): Promise<Readable> {
   const entries = await scan(upper, lowers);
   const p = pack();
   void (async () => {
     try {
       for (const e of entries) {
         const name = e.rel.slice(1);
-        const base = { uid: e.st.uid, gid: e.st.gid, mode: e.st.mode & 0o7777, mtime: e.st.mtime };
+        const base = { ...(owners ? owners(e.st.uid, e.st.gid) : { uid: e.st.uid, gid: e.st.gid }), mode: e.st.mode & 0o7777, mtime: e.st.mtime };
         if (e.kind === 'delete') {
           await entry(p, { ...base, name: path.posix.join(path.posix.dirname(name), `.wh.${path.posix.basename(name)}`), type: 'file', size: 0, mode: 0o600 });
           continue;

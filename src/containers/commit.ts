@@ -8,6 +8,7 @@ import { sha256Digest } from '../util/ids';
 import { parseRepoTag, type Reference } from '../util/reference';
 import { changesTar } from './commit-changes';
 import type { ContainerService } from './service';
+import { storeIds } from './userns';
 
 /**
  * POST /commit: a new image whose layers are the container's image's layers plus one more,
@@ -35,7 +36,7 @@ export async function commitContainer(
   let layer;
   try {
     const { upper, lowers } = await layerDirs(c.id);
-    layer = await images.unpackLayer(await changesTar(upper, lowers));
+    layer = await images.unpackLayer(await changesTar(upper, lowers, storeIds()?.toContainer));
   } finally {
     if (pause) await svc.unpause(c.id).catch(() => undefined);
   }

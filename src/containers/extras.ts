@@ -11,6 +11,8 @@ import type { ContainerService } from './service';
 import { StatsService } from './stats';
 import { top } from './top';
 import { IpcShm } from './spec-ipc';
+import { mapTarOwners } from '../util/tar-owners';
+import { storeIds } from './userns';
 
 /**
  * The policies and the extra container operations (stats, top, changes, export, update,
@@ -61,7 +63,7 @@ export class ContainerExtras {
       if (!wasRunning && !this.svc.store.find(c.id)?.state.Running) await this.svc.images.unmountContainerLayer(c.id).catch(() => undefined);
     });
     this.svc.emit(c, 'export');
-    return { stream: out.stream, done };
+    return { stream: mapTarOwners(out.stream, storeIds()?.toContainer), done };
   }
 
   update(ref: string, body: unknown) {

@@ -7,6 +7,7 @@ import { type ResourceInput, ociResources, validateResources } from '../runtime/
 import { containerSeccomp, parseSecurityOpts } from '../runtime/seccomp';
 import type { NamespaceMode, SpecMount } from '../runtime/spec';
 import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS, type OciDevice } from '../runtime/spec-defaults';
+import { checkUsernsConflicts } from './userns';
 
 /**
  * The HostConfig fields that change a container's isolation and limits, checked at create the
@@ -61,6 +62,7 @@ function checkHealthcheck(cfg: ContainerConfig): void {
 /** Create-time checks; fills in dockerd's defaults (MemorySwap, ShmSize) and returns its warnings. */
 export function validateIsolation(config: ContainerConfig, hc: HostConfig): string[] {
   checkModes(hc);
+  checkUsernsConflicts(hc);
   checkSysctls(hc);
   checkHealthcheck(config);
   const sec = parseSecurityOpts(hc.SecurityOpt);

@@ -1,5 +1,6 @@
 import { hostname as hostHostname } from 'node:os';
 import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
 import type { OciSpec } from '../runtime/types';
 import { buildSpec, type NamespaceMode, type SpecMount } from '../runtime/spec';
 import { invalidParameter, notImplemented } from '../errdefs';
@@ -8,6 +9,7 @@ import { resolveUser } from './user';
 import { hostsFile, resolvConf, writeEtcFiles } from './etcfiles';
 import type { StartExtras } from './hooks';
 import { finishSpec, isolationSpec } from './spec-isolation';
+import { applyUserns } from './userns';
 
 const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -96,5 +98,6 @@ export async function buildContainerSpec(c: ContainerRecord, rootfs: string, def
     resources: iso.resources,
   });
   finishSpec(spec, hc);
+  await applyUserns(spec, hc, path.dirname(c.hostsPath));
   return spec;
 }

@@ -17,6 +17,9 @@ import { BuilderService } from '../builder/service';
 import { BuildCache } from '../builder/cache';
 import { DistributionService } from '../distribution/service';
 import { distributionBackend } from '../distribution/backend';
+import { type IdMapping } from '../util/idmap';
+import { setDaemonUserns } from '../containers/userns';
+import { prepareRemappedRoot, remappedGroupDir } from './userns-root';
 
 /**
  * The composition root: builds every service from the daemon config and wires them together.
@@ -37,9 +40,9 @@ export class Engine {
   readonly builder: BuilderService;
   readonly startedAt = new Date();
 
-  private constructor(readonly config: DaemonConfig, readonly log: Logger) {
+  private constructor(readonly config: DaemonConfig, readonly log: Logger, readonly idMapping: IdMapping | null) {
     this.db = openDatabase(path.join(config.dataRoot, 'berth.db'));
-    this.images = new LocalImageService({ root: config.dataRoot, db: this.db, events: this.events, log });
+    this.images = new LocalImageService({ root: config.dataRoot, db: this.db, events: this.events, log, idMapping });
     this.distribution = new DistributionService({
       images: this.images, db: this.db, certsDir: config.certsDir, insecureRegistries: config.insecureRegistries, mirrors: config.registryMirrors,
       maxConcurrentDownloads: config.maxConcurrentDownloads, maxConcurrentUploads: config.maxConcurrentUploads,
@@ -72,13 +75,17 @@ export class Engine {
   }
 
   /** Creates the directories, opens the state, and reconciles it with what the runtime reports. */
-  static async start(config: DaemonConfig, log: Logger): Promise<Engine> {
+  static async start(config: DaemonConfig, log: Logger, idMapping: IdMapping | null = null): Promise<Engine> {
     await fs.mkdir(config.dataRoot, { recursive: true, mode: 0o701 });
     await fs.chmod(config.dataRoot, 0o701);
+    // --userns-remap: state moves to <data-root>/<uid>.<gid>, as dockerd's config.Root does.
+    if (idMapping) config = { ...config, dataRoot: await prepareRemappedRoot(config.dataRoot, idMapping) };
     await fs.mkdir(config.execRoot, { recursive: true, mode: 0o700 });
     for (const d of ['containers']) await fs.mkdir(path.join(config.dataRoot, d), { recursive: true, mode: 0o710 });
     for (const d of ['containers', 'exec']) await fs.mkdir(path.join(config.execRoot, d), { recursive: true, mode: 0o700 });
-    const engine = new Engine(config, log);
+    if (idMapping) await remappedGroupDir(path.join(config.dataRoot, 'containers'), idMapping);
+    setDaemonUserns(idMapping);
+    const engine = new Engine(config, log, idMapping);
     await engine.images.reconcile();
     // Exec dirs belong to processes of a previous daemon life; their exits are not tracked across restarts.
     await fs.rm(path.join(config.execRoot, 'exec'), { recursive: true, force: true });

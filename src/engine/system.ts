@@ -134,7 +134,7 @@ export async function systemInfo(engine: Engine): Promise<Record<string, unknown
     ContainerdCommit: { ID: '' },
     RuncCommit: { ID: v.runcCommit },
     InitCommit: { ID: '' },
-    SecurityOptions: ['name=cgroupns'],
+    SecurityOptions: ['name=cgroupns', ...(engine.idMapping ? ['name=userns'] : [])],
     CDISpecDirs: [],
     Warnings: engine.config.bridge === 'none' ? [] : ['WARNING: bridge networking is not implemented yet in berth: containers on the default network get only a loopback interface'],
   };

@@ -73,6 +73,6 @@ export async function adoptUpperDir(s: LocalImageService, upper: string, diffId:
   const path = await import('node:path');
   const prepared = await s.layers.prepareLayer(async (diffDir) => {
     for (const n of await fs.readdir(upper)) await fs.rename(path.join(upper, n), path.join(diffDir, n));
-  });
+  }, { hostIds: true });
   return { prepared, diffId, size };
 }

@@ -5,6 +5,7 @@ import { ContentStore } from '../content/store';
 import { invalidParameter, notFound } from '../errdefs';
 import type { DB } from '../metadata/db';
 import { OverlayStore, type GraphDriverData } from '../snapshots/overlay';
+import type { IdMapping } from '../util/idmap';
 import type { Logger } from '../util/log';
 import {
   familiarString, parseAnyReference, parseRepoTag, referenceString, tagNameOnly, type Reference,
@@ -28,6 +29,8 @@ export interface LocalImageServiceOptions {
   db: DB;
   events?: ImageEventSink;
   log?: Logger;
+  /** --userns-remap: layers are stored with host ids in the remapped range (see src/util/idmap.ts). */
+  idMapping?: IdMapping | null;
 }
 
 /** The image config as stored: the OCI config plus Docker's top-level `comment`. */
@@ -70,7 +73,7 @@ export class LocalImageService implements ImageService {
   constructor(opts: LocalImageServiceOptions) {
     this.records = new ImageRecords(opts.db);
     this.content = new ContentStore(path.join(opts.root, 'content'));
-    this.layers = new OverlayStore(path.join(opts.root, 'overlay2'));
+    this.layers = new OverlayStore(path.join(opts.root, 'overlay2'), opts.idMapping ?? null);
     this.events = opts.events;
     this.log = opts.log;
   }

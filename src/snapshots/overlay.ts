@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { invalidParameter, notFound, system } from '../errdefs';
 import { TEMP_PREFIX, fsyncDir } from '../util/atomic';
+import { type IdMapping, rootPair, shiftTree } from '../util/idmap';
 import { isMountPoint, mountPoints, run, syncFs, unmount } from './mounts';
 
 /**
@@ -66,7 +67,12 @@ export class OverlayStore {
     void settled.then(() => { if (this.perLayer.get(id) === settled) this.perLayer.delete(id); });
     return next;
   }
-  constructor(root: string) { this.rootDir = path.resolve(root); }
+  /**
+   * With a user-namespace mapping (--userns-remap) layers hold host ids: unpacked files are
+   * shifted into the range, and the dirs the container's root must reach are laid out as
+   * dockerd's overlay2 does (store and layer dirs 0710 root:<its gid>; diff, work, merged its own).
+   */
+  constructor(root: string, private readonly idMapping: IdMapping | null = null) { this.rootDir = path.resolve(root); }
 
   /** The store's directory, symlinks resolved once init() ran (mountinfo shows real paths). */
   get root(): string { return this.rootDir; }
@@ -74,6 +80,7 @@ export class OverlayStore {
   async init(): Promise<void> {
     await fs.mkdir(path.join(this.rootDir, LINK_DIR), { recursive: true, mode: 0o700 });
     this.rootDir = await fs.realpath(this.rootDir);
+    if (this.idMapping) await this.ownRemapped(this.rootDir, 0o710, true);
   }
 
   dir(id: string): string { return path.join(this.root, checkLayerId(id)); }
@@ -110,18 +117,30 @@ export class OverlayStore {
    * (one syncfs) unless it is a read-write layer. The parent is named only at commit, so
    * the layers of one image can be unpacked in parallel. Nothing is visible until commitLayer().
    */
-  async prepareLayer(fill: (diffDir: string) => Promise<void>, opts: { rw?: boolean; /** false: the caller flushes (one syncfs for several layers) before committing */ sync?: boolean } = {}): Promise<PreparedLayer> {
+  async prepareLayer(fill: (diffDir: string) => Promise<void>, opts: {
+    rw?: boolean;
+    /** false: the caller flushes (one syncfs for several layers) before committing */
+    sync?: boolean;
+    /** true: `fill` writes host ids already (a container's upper dir); otherwise the tar's (container) ids, shifted here when remapped */
+    hostIds?: boolean;
+  } = {}): Promise<PreparedLayer> {
     const tmp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     await fs.mkdir(path.join(tmp, 'diff'), { recursive: true, mode: 0o700 });
     try {
       await fs.chmod(path.join(tmp, 'diff'), 0o755);
       await fill(path.join(tmp, 'diff'));
+      if (this.idMapping) {
+        if (!opts.hostIds) await shiftTree(path.join(tmp, 'diff'), this.idMapping);
+        else await this.ownRemapped(path.join(tmp, 'diff'), 0o755, false);
+        await this.ownRemapped(tmp, 0o710, true);
+      }
       const link = shortLinkName();
       await fs.writeFile(path.join(tmp, 'link'), link);
       if (opts.rw) {
         await fs.mkdir(path.join(tmp, 'work'), { mode: 0o700 });
         await fs.mkdir(path.join(tmp, 'merged'), { mode: 0o700 });
         await fs.mkdir(path.join(tmp, 'empty'), { mode: 0o755 });
+        if (this.idMapping) for (const d of ['work', 'merged', 'empty']) await this.ownRemapped(path.join(tmp, d), d === 'empty' ? 0o755 : 0o700, false);
       }
       // Image layers are flushed (one syncfs) before their row is committed. A read-write
       // layer starts empty: a crash loses nothing of value, and the spawn would cost every
@@ -148,6 +167,7 @@ export class OverlayStore {
         const fh = await fs.open(lower, 'w', 0o644);
         try { await fh.writeFile(await this.lowerFor(parent)); if (durable) await fh.sync(); } finally { await fh.close(); }
         await fs.mkdir(path.join(p.tmp, 'work'), { mode: 0o700 }).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; });
+        if (this.idMapping) await this.ownRemapped(path.join(p.tmp, 'work'), 0o700, false);
       }
       try {
         await fs.rename(p.tmp, this.dir(id));
@@ -162,6 +182,13 @@ export class OverlayStore {
     } finally {
       await fs.rm(p.tmp, { recursive: true, force: true });
     }
+  }
+
+  /** Owner root:<remapped gid> (`groupOnly`) or the remapped root itself, and `mode`. */
+  private async ownRemapped(dir: string, mode: number, groupOnly: boolean): Promise<void> {
+    const { uid, gid } = rootPair(this.idMapping);
+    await fs.chown(dir, groupOnly ? 0 : uid, gid);
+    await fs.chmod(dir, mode);
   }
 
   async discard(p: PreparedLayer): Promise<void> {
