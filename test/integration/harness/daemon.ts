@@ -27,6 +27,12 @@ export interface DaemonOptions {
   extraArgs?: string[];
   /** Milliseconds to wait for /_ping after start (default 30 s). */
   startTimeoutMs?: number;
+  /**
+   * `--userns-remap` for the daemon (a user with /etc/subuid and /etc/subgid ranges, or
+   * "default"). The temp root is then made enterable (0711) by the remapped root, which
+   * both daemons require of every directory above their data root.
+   */
+  usernsRemap?: string;
 }
 
 function sh(cmd: string, args: string[]): string {
@@ -64,9 +70,10 @@ export class TestDaemon {
   private constructor(opts: DaemonOptions) {
     this.name = slug(opts.name);
     this.target = opts.target ?? target();
-    this.extraArgs = opts.extraArgs ?? [];
+    this.extraArgs = [...(opts.extraArgs ?? []), ...(opts.usernsRemap ? ['--userns-remap', opts.usernsRemap] : [])];
     this.startTimeoutMs = opts.startTimeoutMs ?? 30_000;
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), `bt-${this.name.slice(0, 8)}-`));
+    if (opts.usernsRemap) fs.chmodSync(this.root, 0o711);
     this.dataRoot = path.join(this.root, 'data');
     this.execRoot = path.join(this.root, 'exec');
     this.socket = path.join(this.root, 'd.sock');
