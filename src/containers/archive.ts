@@ -5,7 +5,7 @@ import * as tar from 'tar-stream';
 import { invalidParameter, notFound } from '../errdefs';
 import { decompressStream } from '../util/tar-decompress';
 import { type ContainerFs, type ContainerMount, type Resolved, resolveIn } from './archive-fs';
-import { Extractor } from './archive-extract';
+import { extractInWorker } from './archive-put';
 import { packResource } from './archive-tar';
 import type { ContainerRecord } from './record';
 import { resolveUser } from './user';
@@ -146,6 +146,7 @@ export class ContainerArchive {
       chown = storeIds()?.toHost(u.uid, u.gid) ?? { uid: u.uid, gid: u.gid };
     }
     const { stream } = await decompressStream(body);
-    await new Extractor(cfs, logical, { noOverwriteDirNonDir: !!opts.noOverwriteDirNonDir, chown, readonlyMessage }).extract(mapTarOwners(stream, storeIds()?.toHost));
+    const job = { cfs, destLogical: logical, opts: { noOverwriteDirNonDir: !!opts.noOverwriteDirNonDir, chown, readonlyMessage } };
+    await extractInWorker(job, mapTarOwners(stream, storeIds()?.toHost));
   }
 }

@@ -23,27 +23,40 @@ export function detectCompression(head: Buffer): Compression {
   return 'none';
 }
 
-/** Reads the first bytes of a stream and gives back a stream that still yields all of them. */
-export async function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
-  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let head = Buffer.alloc(0);
-  let ended = false;
-  while (head.length < n) {
-    const r = await it.next();
-    if (r.done) { ended = true; break; }
-    head = Buffer.concat([head, Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value)]);
-  }
-  const first = head;
-  const stream = Readable.from((async function* () {
-    if (first.length) yield first;
-    if (ended) return;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  })(), { objectMode: false });
-  return { head, stream };
+/**
+ * Reads the first bytes of a stream and gives back a stream that still yields all of them:
+ * the same stream with the bytes put back (so its consumers read it directly, with no
+ * layer in between), or, when it ended that soon, a new one holding what there was.
+ */
+export function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const finish = (ended: boolean) => {
+      src.off('readable', onReadable);
+      src.off('end', onEnd);
+      // onError stays: a later error (a client gone) is the consumer's to see, not a crash
+      // in the moment before it listens; rejecting a settled promise does nothing.
+      const head = Buffer.concat(chunks);
+      if (ended) { resolve({ head, stream: Readable.from(head.length ? [head] : []) }); return; }
+      if (head.length) src.unshift(head);
+      resolve({ head, stream: src });
+    };
+    const onReadable = () => {
+      let c: Buffer | string | null;
+      while (got < n && (c = src.read() as Buffer | string | null) !== null) {
+        const b = Buffer.isBuffer(c) ? c : Buffer.from(c);
+        chunks.push(b);
+        got += b.length;
+      }
+      if (got >= n) finish(false);
+    };
+    const onEnd = () => finish(true);
+    const onError = (e: Error) => { src.off('readable', onReadable); src.off('end', onEnd); reject(e); };
+    src.on('readable', onReadable);
+    src.on('end', onEnd);
+    src.on('error', onError);
+  });
 }
 
 function viaProcess(src: Readable, cmd: string, args: string[]): Readable {

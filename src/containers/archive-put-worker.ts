@@ -1,0 +1,62 @@
+import { parentPort } from 'node:worker_threads';
+import { BerthError } from '../errdefs';
+import { TarError, TarReader } from '../util/tar-reader';
+import { type ExtractOptions, Extractor } from './archive-extract';
+import type { ContainerFs } from './archive-fs';
+
+/**
+ * The extraction of docker cp into a container, off the daemon's main thread (see
+ * archive-put.ts): the main thread only moves the request's bytes here; this thread parses
+ * the tar and makes the files with synchronous calls, as dockerd's untar runs beside its HTTP
+ * server. The same Extractor, the same walk by fds inside the container: a worker shares the
+ * process's fd table, so /proc/self/fd paths mean the same here.
+ *
+ * Messages in, tagged with the job's id: { job } starts one; { chunk } (a transferred
+ * Uint8Array); { end }, or { abort } (the request failed: drop the job). Out: { ack: bytes,
+ * buffer } for every chunk, its memory transferred back for reuse; then { done } or
+ * { error }. After an error the rest of that job's chunks are acknowledged and dropped.
+ */
+export interface PutJob { cfs: ContainerFs; destLogical: string; opts: ExtractOptions }
+export type PutIn = { id: number } & ({ job: PutJob } | { chunk: Uint8Array } | { end: true } | { abort: true });
+export type PutOut = { id: number } & ({ ack: number; buffer: ArrayBuffer } | { done: true } | { error: { kind?: string; message: string } });
+
+interface Current { id: number; ex: Extractor; reader: TarReader; failed: boolean }
+
+const port = parentPort;
+if (port) {
+  let cur: Current | undefined;
+  const post = (m: PutOut, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+  const fail = (c: Current, e: unknown) => {
+    c.failed = true;
+    c.ex.close();
+    const message = e instanceof TarError ? `Error processing tar file(exit status 1): ${e.message}` : e instanceof Error ? e.message : String(e);
+    post({ id: c.id, error: { kind: e instanceof BerthError ? e.kind : undefined, message } });
+  };
+  port.on('message', (m: PutIn) => {
+    if ('job' in m) {
+      const ex = new Extractor(m.job.cfs, m.job.destLogical, m.job.opts);
+      cur = { id: m.id, ex, reader: new TarReader(ex), failed: false };
+      return;
+    }
+    const c = cur;
+    if (!c || c.id !== m.id) return;
+    if ('chunk' in m) {
+      if (!c.failed) {
+        try { c.reader.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength)); } catch (e) { fail(c, e); }
+      }
+      // Nothing keeps a reference to the chunk after push(): its memory goes back for reuse.
+      const buffer = m.chunk.buffer as ArrayBuffer;
+      post({ id: c.id, ack: m.chunk.byteLength, buffer }, [buffer]);
+      return;
+    }
+    cur = undefined;
+    if ('abort' in m) { c.ex.close(); return; }
+    if (c.failed) return;
+    try {
+      c.reader.end();
+      c.ex.finish();
+      c.ex.close();
+      post({ id: c.id, done: true });
+    } catch (e) { fail(c, e); }
+  });
+}
