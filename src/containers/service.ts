@@ -371,8 +371,8 @@ export class ContainerService {
   async handleExit(id: string, exitCode: number, at: Date): Promise<void> {
     const c = this.store.find(id);
     if (!c) { await this.runtime.delete(id, true).catch(() => undefined); return; }
-    await this.locks.run(id, async () => {
-      if (!c.state.Running) return;
+    const handled = await this.locks.run(id, async () => {
+      if (!c.state.Running) return false; // e.g. the runtime of a discarded early create going away
       const oom = (await this.runtime.oomKilled?.(id).catch(() => false)) ?? false;
       Object.assign(c.state, { Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exitCode, OOMKilled: oom, FinishedAt: toRfc3339Nano(at) });
       c.monitorPid = 0;
@@ -400,8 +400,9 @@ export class ContainerService {
       for (const f of this.exitWaits.get(id) ?? []) f();
       this.exitWaits.delete(id);
       this.resolveWaiters(c, ['not-running', 'next-exit']);
+      return true;
     });
-    if (c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, volumes: true }).catch((e) => this.log.warn(`auto-remove ${id}: ${String(e)}`));
+    if (handled && c.hostConfig.AutoRemove) await this.remove(c.id, { force: true, volumes: true }).catch((e) => this.log.warn(`auto-remove ${id}: ${String(e)}`));
   }
 
   private resolveWaiters(c: ContainerRecord, conditions: WaitCondition[]): void {

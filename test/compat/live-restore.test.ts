@@ -113,4 +113,24 @@ describe(`live restore (${target() === 'docker' ? 'dockerd --live-restore' : 'be
     assert.equal(ok(await docker(['run', '--rm', ...NONE, 'lr-half', 'echo', 'whole'])).stdout, 'whole\n');
     ok(await docker(['rmi', 'lr-half:latest']));
   });
+
+  test('kill -9 between a removal\'s answer and its clean-up: the restart removes what is left', { skip: target() === 'docker' ? 'berthd layout' : false }, async () => {
+    if (!(await ping(d.socket))) await d.restart();
+    const id = ok(await docker(['create', '--name', 'lr-gone', ...NONE, 'busybox', 'true'])).stdout.trim();
+    const containerDir = `${d.dataRoot}/containers/${id}`;
+    assert.ok(fs.existsSync(containerDir));
+    await d.kill9();
+    // What a daemon killed right after answering the removal leaves: the record is gone, the files are not.
+    const keep = `${d.root}/lr-gone-copy`;
+    fs.cpSync(containerDir, keep, { recursive: true });
+    await d.restart();
+    ok(await docker(['rm', 'lr-gone']));
+    await d.kill9();
+    fs.cpSync(keep, containerDir, { recursive: true });
+    fs.mkdirSync(`${d.execRoot}/containers/${id}`, { recursive: true });
+    await d.restart();
+    assert.ok(!fs.existsSync(containerDir), 'the container dir of a removed container is left');
+    assert.ok(!fs.existsSync(`${d.execRoot}/containers/${id}`), 'the bundle dir of a removed container is left');
+    assert.equal(ok(await docker(['ps', '-aq', '--filter', 'name=lr-gone'])).stdout, '');
+  });
 });

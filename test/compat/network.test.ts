@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { Cli, CliKind, TestDaemon, importBusybox, makeCli, target } from '../integration/harness';
+import { Cli, CliKind, TestDaemon, eventually, importBusybox, makeCli, target } from '../integration/harness';
 import { lines, ok } from './lib/suite';
 import { httpOk } from '../integration/network/netns';
 
@@ -64,6 +64,17 @@ describe('networking (docker CLI and berth)', { timeout: 15 * 60_000 }, () => {
         assert.match(r.stdout, /rc=1/);
         const after = JSON.parse(ok(await cli(['network', 'inspect', `${p}-net2`])).stdout)[0];
         assert.deepEqual(after.Containers, {});
+      });
+
+      test('a created --rm container starts with the networks and limits given after its create', { skip: DOCKER_ONLY }, async () => {
+        const name = `${p}-early`;
+        ok(await cli(['create', '--rm', '--name', name, '--network', `${p}-net1`, 'busybox', 'sh', '-c',
+          'ip -o -4 addr | grep -c " eth"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes']), 'create');
+        ok(await cli(['network', 'connect', `${p}-net2`, name]), 'connect');
+        ok(await cli(['update', '--memory', '64m', '--memory-swap', '128m', name]), 'update');
+        const r = ok(await cli(['start', '-a', name]), 'start -a');
+        assert.deepEqual(lines(r.stdout), ['2', '67108864']);
+        await eventually('removal', async () => ok(await cli(['ps', '-aq', '--filter', `name=${name}`])).stdout === '');
       });
 
       test('--network none has only lo; container: shares the namespace', async () => {
