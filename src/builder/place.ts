@@ -7,6 +7,8 @@ import { invalidParameter } from '../errdefs';
 import { secureJoin } from '../util/securejoin';
 import { decompressStream, detectCompression } from '../util/tar-decompress';
 import { type PlaceEntry, type Source, entriesTar, walkDir } from './copy';
+import { mapTarOwners } from '../util/tar-owners';
+import { storeIds } from '../containers/userns';
 
 /**
  * Placing COPY/ADD sources in an image root with the classic builder's rules: a directory
@@ -126,11 +128,13 @@ export async function placeSources(o: PlaceOptions, sources: Source[], fetched: 
   // directories, links and in-memory files through the extractor; files from disk are then
   // copied by the kernel (copy_file_range) into their parent, reached the same safe way
   const viaTar = entries.filter((e) => !(e.type === 'file' && e.abs));
-  await new Extractor(cfs, '/', opts).extract(entriesTar(viaTar));
+  // --userns-remap: the layer holds host ids (see src/containers/userns.ts)
+  const toHost = storeIds()?.toHost;
+  await new Extractor(cfs, '/', opts).extract(mapTarOwners(entriesTar(viaTar), toHost));
   await copyFiles(cfs, entries.filter((e) => e.type === 'file' && e.abs));
   for (const a of archives) {
     const { stream } = await decompressStream(createReadStream(a.abs));
-    await new Extractor(cfs, a.dest, opts).extract(stream as Readable);
+    await new Extractor(cfs, a.dest, opts).extract(mapTarOwners(stream as Readable, toHost));
   }
 }
 
@@ -167,7 +171,8 @@ async function copyFiles(cfs: { root: string; mounts: never[]; readonlyRoot: boo
       if (st?.isDirectory()) await fs.rm(target, { recursive: true });
       else if (st) await fs.unlink(target);
       await fs.copyFile(f.abs!, target, fsConstants.COPYFILE_EXCL);
-      await fs.lchown(target, f.uid, f.gid);
+      const owner = storeIds()?.toHost(f.uid, f.gid) ?? f;
+      await fs.lchown(target, owner.uid, owner.gid);
       await fs.chmod(target, f.mode);
       await fs.lutimes(target, f.mtime, f.mtime);
     }

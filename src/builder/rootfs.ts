@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BuildRun } from './run-state';
 import type { StageState } from './state';
+import { storeIds } from '../containers/userns';
 
 /**
  * A writable root of the stage's current image for steps that place files without running
@@ -21,7 +22,7 @@ export async function withRootfs(b: BuildRun, st: StageState, fn: (root: string)
     const dir = await fs.mkdtemp(path.join(b.deps.tmpDir, 'root-'));
     try {
       await fn(dir);
-      return await images.unpackLayer(await changesTar(dir, []));
+      return await images.unpackLayer(await changesTar(dir, [], storeIds()?.toContainer));
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
@@ -37,7 +38,7 @@ export async function withRootfs(b: BuildRun, st: StageState, fn: (root: string)
     const g = images.containerGraphDriver(id);
     const upper = g.Data?.UpperDir ?? images.containerLayerDiffDir(id);
     const lowers = (g.Data?.LowerDir ?? '').split(':').filter(Boolean);
-    const { diffId, size } = await digestTar(await changesTar(upper, lowers), upper);
+    const { diffId, size } = await digestTar(await changesTar(upper, lowers, storeIds()?.toContainer), upper);
     t.push(Date.now());
     const l = await adoptUpperDir(images, upper, diffId, size);
     t.push(Date.now());

@@ -11,6 +11,8 @@ import { Extractor } from '../containers/archive-extract';
 import { withRootfs } from './rootfs';
 import { mountKeys, runMounts } from './mounts';
 import { missingDirs } from './place';
+import { mapTarOwners } from '../util/tar-owners';
+import { storeIds } from '../containers/userns';
 
 /** Commits a metadata-only step (no layer) under its "#(nop)" comment, or takes it from the cache. */
 export async function metaStep(b: BuildRun, st: StageState, comment: string, author?: string): Promise<void> {
@@ -33,7 +35,7 @@ export async function workdirStep(b: BuildRun, st: StageState): Promise<void> {
   const layer = await withRootfs(b, st, async (root) => {
     const cfs = { root, mounts: [], readonlyRoot: false };
     const entries = await missingDirs(root, wd, { uid: 0, gid: 0 }, new Set());
-    if (entries.length) await new Extractor(cfs, '/', { noOverwriteDirNonDir: false, readonlyMessage: 'read-only file system' }).extract(entriesTar(entries));
+    if (entries.length) await new Extractor(cfs, '/', { noOverwriteDirNonDir: false, readonlyMessage: 'read-only file system' }).extract(mapTarOwners(entriesTar(entries), storeIds()?.toHost));
   });
   await commitStep(deps(b), st, { containerCmd: cmd, createdBy: cmd.join(' '), key, layer });
 }

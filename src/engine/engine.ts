@@ -17,7 +17,7 @@ import { BuilderService } from '../builder/service';
 import { BuildCache } from '../builder/cache';
 import { DistributionService } from '../distribution/service';
 import { distributionBackend } from '../distribution/backend';
-import { type IdMapping } from '../util/idmap';
+import { type IdMapping, rootPair } from '../util/idmap';
 import { setDaemonUserns } from '../containers/userns';
 import { prepareRemappedRoot, remappedGroupDir } from './userns-root';
 
@@ -65,7 +65,7 @@ export class Engine {
       const g = await this.images.containerGraphDriver(id);
       return { upper: g.Data?.UpperDir ?? this.images.containerLayerDiffDir(id), lowers: (g.Data?.LowerDir ?? '').split(':').filter(Boolean) };
     });
-    this.volumes = new VolumeService(this.db, path.join(config.dataRoot, 'volumes'), this.events, log);
+    this.volumes = new VolumeService(this.db, path.join(config.dataRoot, 'volumes'), this.events, log, idMapping ? rootPair(idMapping) : undefined);
     this.volumeMounts = new VolumeMounts(this.volumes, store, log);
     this.containers.addHooks(this.volumeMounts);
     this.builder = new BuilderService({

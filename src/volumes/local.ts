@@ -25,7 +25,8 @@ export function mountPoints(): string[] {
  * -o o device dir` does: tmpfs, a bind of a host directory (type=none, o=bind), nfs...
  */
 export class LocalDriver {
-  constructor(readonly root: string) {}
+  /** `dataOwner`: with --userns-remap, the remapped root's host ids own each new `_data` (as dockerd's local driver). */
+  constructor(readonly root: string, private readonly dataOwner?: { uid: number; gid: number }) {}
 
   dataPath(name: string): string { return path.join(this.root, name, '_data'); }
 
@@ -42,6 +43,7 @@ export class LocalDriver {
     await fs.mkdir(this.root, { recursive: true, mode: 0o701 });
     await fs.mkdir(path.join(this.root, v.name), { mode: 0o701 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
     await fs.mkdir(this.dataPath(v.name), { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
+    if (this.dataOwner) await fs.chown(this.dataPath(v.name), this.dataOwner.uid, this.dataOwner.gid);
   }
 
   private hasDevice(v: VolumeRecord): boolean { return !!v.options.type; }

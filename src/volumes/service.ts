@@ -40,9 +40,9 @@ export class VolumeService {
   /** Serializes create/remove of the same name. */
   private busy = new Map<string, Promise<unknown>>();
 
-  constructor(db: DB, root: string, private readonly events: EventPublisher, private readonly log: Logger) {
+  constructor(db: DB, root: string, private readonly events: EventPublisher, private readonly log: Logger, dataOwner?: { uid: number; gid: number }) {
     this.store = new VolumeStore(db);
-    this.local = new LocalDriver(root);
+    this.local = new LocalDriver(root, dataOwner);
   }
 
   private locked<T>(name: string, fn: () => Promise<T>): Promise<T> {

@@ -120,6 +120,27 @@ describe('userns-remap', { concurrency: false }, () => {
     ok(await docker(['rm', '-f', 'ux-files']));
   });
 
+  it('build: COPY (--chown), WORKDIR and RUN layers show container-side owners', async () => {
+    const ctx = fs.mkdtempSync(path.join(d.root, 'ctx-'));
+    fs.writeFileSync(path.join(ctx, 'f.txt'), 'hello\n');
+    fs.writeFileSync(path.join(ctx, 'Dockerfile'), [
+      'FROM busybox', 'COPY f.txt /copied/f.txt', 'COPY --chown=1000:33 f.txt /copied/g.txt', 'WORKDIR /wd/x',
+      'RUN touch /ran && chown 33:33 /ran', '',
+    ].join('\n'));
+    ok(await docker(['build', '-q', '-t', 'ux-built', ctx], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 }));
+    const out = ok(await docker(['run', '--rm', ...NONE, 'ux-built', 'stat', '-c', '%n %u:%g', '/copied', '/copied/f.txt', '/copied/g.txt', '/wd/x', '/ran']));
+    assert.deepEqual(out.trim().split('\n'), ['/copied 0:0', '/copied/f.txt 0:0', '/copied/g.txt 1000:33', '/wd/x 0:0', '/ran 33:33']);
+  });
+
+  it("volumes: a new volume is the container root's; copy-up keeps the image's owners", async () => {
+    const out = ok(await docker(['run', '--rm', ...NONE, '-v', 'ux-vol:/newdir', '-v', 'ux-vol2:/home', 'busybox', 'sh', '-c',
+      'echo x > /newdir/f && stat -c "%u:%g" /newdir /newdir/f /home/tester']));
+    assert.deepEqual(out.trim().split('\n'), ['0:0', '0:0', '1000:1000']);
+    const mp = ok(await docker(['volume', 'inspect', '-f', '{{.Mountpoint}}', 'ux-vol'])).trim();
+    assert.deepEqual([stat(path.join(mp, 'f')).uid, stat(path.join(mp, 'f')).gid], [start, start]);
+    ok(await docker(['volume', 'rm', 'ux-vol', 'ux-vol2']));
+  });
+
   it('--userns=host runs with the host map', async () => {
     const out = ok(await docker(['run', '--rm', ...NONE, '--userns=host', 'busybox', 'cat', '/proc/self/uid_map']));
     assert.deepEqual(out.trim().split(/\s+/), ['0', '0', '4294967295']);
