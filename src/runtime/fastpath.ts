@@ -37,7 +37,9 @@ export async function startThroughFifo(runcRoot: string, id: string, initPid: ()
   } finally {
     clearInterval(watchdog);
   }
-  if (dead || data.length === 0) throw conflict(dead ? 'container process is already dead' : 'cannot start an already running container');
+  // The byte is init's word that it goes on to exec the process: the start happened, even if
+  // the watchdog found the (short-lived) process gone by the time the read returned.
+  if (data.length === 0) throw conflict(dead ? 'container process is already dead' : 'cannot start an already running container');
   await fs.promises.rm(fifo, { force: true });
   return true;
 }
