@@ -158,8 +158,11 @@ export class ContainerService {
     const entry: EarlyRuntime = {
       result: this.locks.run(c.id, async () => {
         const st = { prepared: false };
+        const phases = new PhaseTimer();
         try {
-          return await this.createRuntime(c, new PhaseTimer(), st);
+          const created = await this.createRuntime(c, phases, st);
+          if (this.log.level === 'debug') this.log.debug(`runtime of ${c.id.slice(0, 12)} made at create: ${phases.summary()}`);
+          return created;
         } catch (e) {
           await this.undoRuntime(c, st.prepared);
           throw e;
