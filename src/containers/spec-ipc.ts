@@ -5,6 +5,8 @@ import { invalidParameter, system } from '../errdefs';
 import type { ContainerHooks, StartExtras } from './hooks';
 import type { ContainerRecord } from './record';
 import type { ContainerService } from './service';
+import { containerUserns } from './userns';
+import { rootPair } from '../util/idmap';
 
 /**
  * Shareable IPC, as dockerd does it: a container started with `--ipc shareable` gets its
@@ -37,6 +39,9 @@ export class IpcShm implements ContainerHooks {
         await run('mount', ['-t', 'tmpfs', '-o', `mode=1777,size=${size},nosuid,nodev,noexec`, 'shm', dir]).catch((e: Error) => {
           throw system(`mounting shm tmpfs: ${e.message}`);
         });
+        // --userns-remap: the container's root owns it, as dockerd chowns it to the remapped root
+        const m = containerUserns(c.hostConfig);
+        if (m) await fs.chown(dir, rootPair(m).uid, rootPair(m).gid);
       }
       return { mounts: [{ destination: '/dev/shm', type: 'bind', source: dir }] };
     }

@@ -141,6 +141,18 @@ describe('userns-remap', { concurrency: false }, () => {
     ok(await docker(['volume', 'rm', 'ux-vol', 'ux-vol2']));
   });
 
+  it("joining another container's namespaces joins its user namespace; a shareable /dev/shm is the container root's", async () => {
+    ok(await docker(['run', '-d', '--name', 'ux-donor', ...NONE, '--ipc', 'shareable', 'busybox', 'sleep', '60']));
+    try {
+      const out = ok(await docker(['run', '--rm', '--ipc', 'container:ux-donor', '--pid', 'container:ux-donor', '--network', 'container:ux-donor', 'busybox', 'sh', '-c',
+        'stat -c "%u:%g" /dev/shm; readlink /proc/1/ns/user; readlink /proc/self/ns/user; cat /proc/self/uid_map']));
+      const [shm, ns1, nsSelf, map] = out.trim().split('\n');
+      assert.equal(shm, '0:0');
+      assert.equal(ns1, nsSelf, 'same user namespace as the donor (its pid 1)');
+      assert.equal(map.trim().split(/\s+/)[1], String(start));
+    } finally { await docker(['rm', '-f', 'ux-donor']); }
+  });
+
   it('--userns=host runs with the host map', async () => {
     const out = ok(await docker(['run', '--rm', ...NONE, '--userns=host', 'busybox', 'cat', '/proc/self/uid_map']));
     assert.deepEqual(out.trim().split(/\s+/), ['0', '0', '4294967295']);
