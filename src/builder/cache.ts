@@ -11,10 +11,16 @@ import { sha256Hex } from '../util/ids';
 export interface CacheEntry { key: string; image_id: string; created: string; last_used: string; size: number }
 
 export class BuildCache {
+  private readonly lookup;
+  private readonly used;
+
   constructor(private readonly db: DB) {
     migrate(db, 'builder', [
       `CREATE TABLE build_cache (key TEXT PRIMARY KEY, image_id TEXT NOT NULL, created TEXT NOT NULL, last_used TEXT NOT NULL, size INTEGER NOT NULL DEFAULT 0)`,
     ]);
+    // every step of every build looks its key up: prepared once
+    this.lookup = db.prepare('SELECT image_id FROM build_cache WHERE key = ?');
+    this.used = db.prepare('UPDATE build_cache SET last_used = ? WHERE key = ?');
   }
 
   static key(parent: string, containerConfig: unknown): string {
@@ -22,8 +28,8 @@ export class BuildCache {
   }
 
   get(key: string): string | undefined {
-    const row = this.db.prepare('SELECT image_id FROM build_cache WHERE key = ?').get(key) as { image_id: string } | undefined;
-    if (row) this.db.prepare('UPDATE build_cache SET last_used = ? WHERE key = ?').run(new Date().toISOString(), key);
+    const row = this.lookup.get(key) as { image_id: string } | undefined;
+    if (row) this.used.run(new Date().toISOString(), key);
     return row?.image_id;
   }
 

@@ -1,54 +1,43 @@
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import ignore from '@balena/dockerignore';
-import { createHash } from 'node:crypto';
-import { extract } from 'tar-stream';
 import { invalidParameter, notFound } from '../errdefs';
 import { secureJoin } from '../util/securejoin';
-import { tarsumHeader } from './copy';
-import { decompressStream, peek } from '../util/tar-decompress';
+import { type FsView, realFs } from './copy';
+import { ContextIndexer } from './context-tar';
+import { IndexView } from './context-view';
+import type { ContextFiles } from './run-state';
+import { decompressStream, detectCompression } from '../util/tar-decompress';
 
 /**
  * The build context on the daemon's side: the request body (a tar, plain or compressed)
- * or a remote URL (a tar, or a plain Dockerfile), unpacked into a private temp dir, with
- * .dockerignore applied as dockerd applies it (the CLI already filtered; the daemon's pass
- * removes what the client kept, such as an ignored Dockerfile or .dockerignore).
+ * or a remote URL (a tar, or a plain Dockerfile), with .dockerignore applied as dockerd
+ * applies it (the CLI already filtered; the daemon's pass removes what the client kept,
+ * such as an ignored Dockerfile or .dockerignore).
+ *
+ * The tar is read once as it arrives (context-tar.ts: entries, per-file hashes, the
+ * Dockerfile's bytes) and kept as one file; its files are written out into a private temp
+ * dir only when a step needs them (a COPY/ADD that misses the cache, a RUN bind mount), so
+ * a build whose steps all hit the cache costs a hash of the stream. A --no-cache build, or
+ * a tar the entry list cannot stand for (links, special files, odd names), is extracted at
+ * once as it streams.
  */
-export interface BuildContext {
-  dir: string;
+export interface BuildContext extends ContextFiles {
   dockerfile: string;
   /** the Dockerfile's name as given (for messages) */
   dockerfileName: string;
-  /** sha256 hex of each regular file of the tar, by path relative to dir */
-  hashes: Map<string, string>;
   close(): Promise<void>;
 }
 
-/**
- * sha256 of each regular file's bytes, read from the tar as it streams by (beside the
- * extraction), so that COPY's checksum does not read the context a second time.
- */
-function hashEntries(stream: Readable, hashes: Map<string, string>): Promise<void> {
-  const ex = extract();
-  const done = new Promise<void>((resolve) => {
-    ex.on('entry', (h, body, next) => {
-      const name = path.posix.normalize(`/${h.name}`).slice(1).replace(/\/$/, '');
-      if (h.type !== 'file' && h.type !== 'contiguous-file') { hashes.delete(name); body.on('end', next); body.resume(); return; }
-      // dockerd's per-file hash: the tarsum header as the extracted file will stat (GNU tar
-      // keeps the mode; the daemon, root, owns every file) and then the bytes
-      const hash = createHash('sha256').update(tarsumHeader(name, (h.mode ?? 0o644) & 0o7777, process.getuid?.() ?? 0, process.getgid?.() ?? 0, h.size ?? 0, '0'));
-      body.on('data', (c: unknown) => hash.update(c as Buffer));
-      body.on('end', () => { hashes.set(name, hash.digest('hex')); next(); });
-    });
-    ex.on('finish', resolve);
-    // a malformed or cut tar leaves the map partial: lookups then fall back to reading files
-    ex.on('error', () => { hashes.clear(); resolve(); });
+function feed(stream: Readable, ix: ContextIndexer): Promise<void> {
+  return new Promise((resolve) => {
+    stream.on('data', (c: Buffer) => ix.push(c));
+    stream.on('end', resolve);
+    stream.on('error', () => resolve());
   });
-  stream.on('data', (c: Buffer) => ex.write(c));
-  stream.on('end', () => (ex as unknown as NodeJS.WritableStream).end());
-  return done;
 }
 
 function untar(stream: Readable, dir: string): Promise<void> {
@@ -71,10 +60,104 @@ function untar(stream: Readable, dir: string): Promise<void> {
   });
 }
 
-export async function openContext(tmpRoot: string, opts: { body?: Readable; remote?: string; dockerfile?: string }): Promise<BuildContext> {
+/**
+ * The tar's bytes while the build may need its files: in memory up to a budget (128 MiB for
+ * one context, 256 MiB for all builds at once), in one temp file beyond it.
+ */
+const MEMORY_ONE = 128 << 20;
+const MEMORY_ALL = 256 << 20;
+let memoryHeld = 0;
+
+class Spool {
+  private chunks: Buffer[] = [];
+  private held = 0;
+  private fh?: FileHandle;
+
+  constructor(private readonly file: string, private readonly limit = MEMORY_ONE) {}
+
+  /** Keeps a chunk; a promise when it goes to the file (wait for it before the next). */
+  add(c: Buffer): Promise<void> | undefined {
+    if (!this.fh && this.held + c.length <= this.limit && memoryHeld + c.length <= MEMORY_ALL) {
+      this.chunks.push(c);
+      this.held += c.length;
+      memoryHeld += c.length;
+      return undefined;
+    }
+    return this.toFile(c);
+  }
+
+  private async toFile(c: Buffer): Promise<void> {
+    if (!this.fh) {
+      this.fh = await fs.open(this.file, 'w', 0o600);
+      this.chunks.push(c);
+      const all = this.chunks;
+      this.release();
+      for (const b of all) await this.fh.write(b);
+      return;
+    }
+    await this.fh.write(c);
+  }
+
+  async end(): Promise<void> { await this.fh?.close(); }
+
+  read(): Readable { return this.fh ? createReadStream(this.file) : Readable.from(this.chunks); }
+
+  release(): void {
+    memoryHeld -= this.held;
+    this.held = 0;
+    this.chunks = [];
+  }
+}
+
+/** Feeds the indexer and the spool from the stream's 'data' events (no async iteration per chunk). */
+function spool(stream: Readable, sp: Spool, ix: ContextIndexer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    stream.on('data', (c: Buffer) => {
+      ix.push(c);
+      const wait = sp.add(c);
+      if (wait) { stream.pause(); wait.then(() => stream.resume(), (e) => stream.destroy(e)); }
+    });
+    stream.on('end', resolve);
+    stream.on('error', reject);
+    stream.resume();
+  }).finally(() => sp.end());
+}
+
+/**
+ * The first `n` bytes of a stream (fewer when it ends), put back in front of it: the
+ * request body is then read by one listener, as it arrives, without a stream in between.
+ */
+function head(src: Readable, n: number): Promise<{ first: Buffer; stream: Readable }> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let got = 0;
+    const done = () => {
+      src.off('data', onData); src.off('end', done); src.off('error', reject);
+      src.pause();
+      const first = Buffer.concat(parts);
+      if (src.readableEnded) { resolve({ first, stream: Readable.from(first.length ? [first] : []) }); return; }
+      if (first.length) src.unshift(first);
+      resolve({ first, stream: src });
+    };
+    const onData = (c: Buffer) => { parts.push(c); got += c.length; if (got >= n) done(); };
+    src.on('data', onData); src.on('end', done); src.on('error', reject);
+  });
+}
+
+const dockerfileCandidates = (name: string): string[] => {
+  const rel = path.posix.normalize(name.replace(/\\/g, '/'));
+  return name === 'Dockerfile' ? [rel, 'dockerfile'] : [rel];
+};
+
+export async function openContext(tmpRoot: string, opts: { body?: Readable; remote?: string; dockerfile?: string; eager?: boolean; log?: (m: string) => void; memoryLimit?: number }): Promise<BuildContext> {
   await fs.mkdir(tmpRoot, { recursive: true, mode: 0o700 });
   const dir = await fs.mkdtemp(path.join(tmpRoot, 'ctx-'));
-  const close = () => fs.rm(dir, { recursive: true, force: true });
+  const tarFile = `${dir}.tar`;
+  const sp = new Spool(tarFile, opts.memoryLimit);
+  const close = async () => {
+    sp.release();
+    await Promise.all([fs.rm(dir, { recursive: true, force: true }), fs.rm(tarFile, { force: true })]);
+  };
   try {
     let src: Readable;
     if (opts.remote) {
@@ -85,71 +168,116 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     } else {
       src = opts.body ?? Readable.from([]);
     }
-    const { stream } = await decompressStream(src);
-    const { head, stream: all } = await peek(stream, 512);
-    const isTar = head.length >= 262 && head.subarray(257, 262).toString('latin1') === 'ustar';
+    let { first, stream: all } = await head(src, 512);
+    if (detectCompression(first) !== 'none') ({ first, stream: all } = await head((await decompressStream(all)).stream, 512));
+    const isTar = first.length >= 262 && first.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
-    const hashes = new Map<string, string>();
-    if (isTar) await Promise.all([untar(all, dir), hashEntries(all, hashes)]);
-    else if (head.length > 0 && opts.remote) {
+    const ix = new ContextIndexer(new Set([...dockerfileCandidates(name), '.dockerignore']));
+    let view: IndexView | undefined;
+    if (isTar && opts.eager) {
+      const both = Promise.all([untar(all, dir), feed(all, ix)]);
+      all.resume();
+      await both;
+      ix.finish();
+    } else if (isTar) {
+      await spool(all, sp, ix);
+      ix.finish();
+      if (ix.problem) {
+        opts.log?.(`build context: extracted at once (${ix.problem})`);
+        await untar(sp.read(), dir);
+        sp.release();
+      } else view = new IndexView(dir, ix.entries);
+    } else if (first.length > 0 && opts.remote) {
       // a remote plain-text Dockerfile: the context is just that file
       const chunks: Buffer[] = [];
       for await (const c of all) chunks.push(c as Buffer);
       name = 'Dockerfile';
       await fs.writeFile(path.join(dir, name), Buffer.concat(chunks));
-    } else if (head.length > 0) {
+    } else if (first.length > 0) {
       throw invalidParameter('unable to prepare context: the build context is not a tar archive');
     } else {
       all.resume();
     }
-    const dockerfile = await readDockerfile(dir, name);
-    await applyDockerignore(dir);
-    return { dir, dockerfile, dockerfileName: name, close, hashes };
+    let dockerfile: string;
+    let written: Promise<void> | undefined;
+    if (view) {
+      const files = view;
+      const read = async (p: string) => ix.captured.get(path.relative(dir, p))?.toString('utf8') ?? '';
+      dockerfile = await readDockerfile(dir, name, files, read);
+      const ignore = await dockerignore(files, read, dir);
+      if (ignore) await pruneIgnored(ignore, { list: async (rel) => listOf(files, rel), remove: async (rel) => files.remove(rel) });
+    } else {
+      dockerfile = await readDockerfile(dir, name);
+      await applyDockerignore(dir);
+      written = Promise.resolve();
+    }
+    const materialize = () => {
+      written ??= untar(sp.read(), dir).then(() => applyDockerignore(dir)).finally(() => { sp.release(); return fs.rm(tarFile, { force: true }); });
+      return written;
+    };
+    return { dir, dockerfile, dockerfileName: name, close, hashes: ix.hashes, view, materialize };
   } catch (e) {
     await close();
     throw e;
   }
 }
 
-async function readDockerfile(dir: string, name: string): Promise<string> {
-  const rel = path.posix.normalize(name.replace(/\\/g, '/'));
-  if (rel.startsWith('../') || rel === '..') throw invalidParameter(`the Dockerfile (${name}) must be within the build context`);
-  const candidates = [rel];
-  if (name === 'Dockerfile') candidates.push('dockerfile');
+const listOf = async (v: FsView, rel: string, root = (v as IndexView).root) => {
+  const abs = path.join(root, rel);
+  const out: { name: string; isDir: boolean }[] = [];
+  for (const n of await v.readdir(abs)) out.push({ name: n, isDir: (await v.lstat(path.join(abs, n))).isDirectory() });
+  return out;
+};
+
+async function readDockerfile(dir: string, name: string, view = realFs, read = (p: string) => fs.readFile(p, 'utf8')): Promise<string> {
+  const candidates = dockerfileCandidates(name);
+  if (candidates[0].startsWith('../') || candidates[0] === '..') throw invalidParameter(`the Dockerfile (${name}) must be within the build context`);
   for (const c of candidates) {
     try {
       const p = secureJoin(dir, c);
-      const st = await fs.stat(p);
+      const st = await view.stat(p);
       if (st.isDirectory()) continue;
-      return await fs.readFile(p, 'utf8');
+      return await read(p);
     } catch { /* next */ }
   }
   throw notFound(`Cannot locate specified Dockerfile: ${name}`);
 }
 
-/** Reads .dockerignore (comments and blank lines skipped) and removes what it excludes. */
-export async function applyDockerignore(dir: string): Promise<void> {
+/** The .dockerignore matcher of a context (comments and blank lines skipped), if it has patterns. */
+async function dockerignore(view: FsView, read: (p: string) => Promise<string>, dir: string): Promise<ReturnType<typeof ignore> | undefined> {
   let text: string;
-  try { text = await fs.readFile(path.join(dir, '.dockerignore'), 'utf8'); } catch { return; }
+  try {
+    const p = path.join(dir, '.dockerignore');
+    if (!(await view.stat(p)).isFile()) return undefined;
+    text = await read(p);
+  } catch { return undefined; }
   const patterns = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  if (!patterns.length) return;
-  const ig = ignore().add(patterns);
+  return patterns.length ? ignore().add(patterns) : undefined;
+}
+
+interface Tree { list(rel: string): Promise<{ name: string; isDir: boolean }[]>; remove(rel: string): Promise<void> }
+
+/** Removes what the matcher excludes; a directory goes when nothing below it is kept and it is itself excluded. */
+async function pruneIgnored(ig: ReturnType<typeof ignore>, tree: Tree): Promise<void> {
   const walk = async (rel: string): Promise<boolean> => {
     // returns true when the directory at rel is left empty and itself ignored
-    const abs = path.join(dir, rel);
-    const names = await fs.readdir(abs);
     let kept = 0;
-    for (const n of names) {
-      const r = rel ? `${rel}/${n}` : n;
-      const st = await fs.lstat(path.join(dir, r));
-      if (st.isDirectory()) {
-        if (await walk(r)) { await fs.rm(path.join(dir, r), { recursive: true, force: true }); continue; }
+    for (const { name, isDir } of await tree.list(rel)) {
+      const r = rel ? `${rel}/${name}` : name;
+      if (isDir) {
+        if (await walk(r)) { await tree.remove(r); continue; }
         kept++;
       } else if (ig.ignores(r)) {
-        await fs.rm(path.join(dir, r), { force: true });
+        await tree.remove(r);
       } else kept++;
     }
     return rel !== '' && kept === 0 && ig.ignores(rel);
   };
   await walk('');
+}
+
+/** Reads .dockerignore and removes what it excludes from an extracted context. */
+export async function applyDockerignore(dir: string): Promise<void> {
+  const ig = await dockerignore(realFs, (p) => fs.readFile(p, 'utf8'), dir);
+  if (ig) await pruneIgnored(ig, { list: (rel) => listOf(realFs, rel, dir), remove: (rel) => fs.rm(path.join(dir, rel), { recursive: true, force: true }) });
 }

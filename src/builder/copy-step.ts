@@ -41,7 +41,10 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     const heredocs = ins.heredocs.filter((h) => srcWords.some((w) => w.replace(/["']/g, '').replace(/^<<-/, '<<') === `<<${h.name}`));
     const urls = isAdd ? srcWords.filter(isUrl) : [];
     const local = srcWords.filter((w) => !isUrl(w) && !heredocNames.has(w.replace(/["']/g, '').replace(/^<<-/, '<<')));
-    const sources: Source[] = local.length ? await resolveSources(srcRoot, local, fromContext) : [];
+    // from the context, the sources and their checksum come from the tar's entry list when
+    // there is one; the files are written out only when the step misses the cache
+    const view = fromContext ? b.opts.context.view : undefined;
+    let sources: Source[] = local.length ? await resolveSources(srcRoot, local, fromContext, view) : [];
     const fetched: Fetched[] = [];
     for (const u of urls) fetched.push(await fetchUrl(u));
     for (const h of heredocs) fetched.push({ name: h.name, data: Buffer.from(h.expand ? b.lex.word(`"${h.content.replace(/"/g, '\\"')}"`, env) : h.content), mtime: new Date() });
@@ -49,7 +52,7 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     if (count > 1 && !destIsDir) throw invalidParameter(`When using ${name} with more than one source file, the destination must be a directory and end with a /`);
     const tSum = Date.now();
     const sums: string[] = [];
-    const known = fromContext && b.opts.contextHashes ? { root: b.opts.contextDir, hashes: b.opts.contextHashes } : undefined;
+    const known = fromContext ? { root: b.opts.context.dir, hashes: b.opts.context.hashes, view } : undefined;
     for (const s of sources) sums.push(await sourceChecksum(s, known, !fromContext));
     for (const f of fetched) sums.push(`file:${createHash('sha256').update(tarsumHeader(f.name, 0o600, 0, 0, f.data.length, '0')).update(f.data).digest('hex')}`);
     const hash = sums.length === 1 ? sums[0] : `multi:${createHash('sha256').update(sums.join(',')).digest('hex')}`;
@@ -60,6 +63,10 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
     const cc = cacheConfig(st, cmd);
     const key = BuildCache.key(st.imageId, flags ? { ...cc, flags } : cc);
     if (await probeCache(deps(b), st, key, cc, b.opts.nocache)) return;
+    if (fromContext && local.length) {
+      await b.opts.context.materialize();
+      if (view) sources = await resolveSources(srcRoot, local, true);
+    }
     const layer = await withRootfs(b, st, async (root) => {
       const identity = chown !== undefined ? parseChown(root, chown) : undefined;
       await placeSources({ root, dest, destIsDir: destIsDir || count > 1, identity, chmod, extract: isAdd && from === undefined }, sources, fetched);
@@ -76,7 +83,7 @@ export async function copyStep(b: BuildRun, st: StageState, ins: RawInstruction,
 }
 
 async function copyFrom(b: BuildRun, from: string | undefined, run: (root: string, fromContext: boolean) => Promise<void>): Promise<void> {
-  if (from === undefined) return run(b.opts.contextDir, true);
+  if (from === undefined) return run(b.opts.context.dir, true);
   const stageImage = b.stages.get(from.toLowerCase());
   let imageId = stageImage;
   if (!imageId) {

@@ -44,7 +44,8 @@ export async function mountKeys(b: BuildRun, specs: string[]): Promise<string[]>
     const src = s.kv.get('source') ?? s.kv.get('src') ?? '.';
     if (s.type === 'bind' && s.kv.get('from')) keys.push(`${raw}@${fromImage(b, s.kv.get('from')!)}`);
     else if (s.type === 'bind') {
-      const [source] = await resolveSources(b.opts.contextDir, [src], true);
+      await b.opts.context.materialize();
+      const [source] = await resolveSources(b.opts.context.dir, [src], true);
       keys.push(`${raw}@${await sourceChecksum(source)}`);
     } else keys.push(raw);
   }
@@ -72,7 +73,8 @@ export async function runMounts(b: BuildRun, specs: string[]): Promise<{ mounts:
       if (s.type === 'tmpfs') { mounts.push({ Type: 'tmpfs', Target: s.target }); continue; }
       const src = s.kv.get('source') ?? s.kv.get('src') ?? '.';
       const rw = s.kv.get('rw') === 'true' || s.kv.has('readwrite');
-      let root = b.opts.contextDir;
+      await b.opts.context.materialize();
+      let root = b.opts.context.dir;
       const from = s.kv.get('from');
       if (from) {
         const layer = newId();

@@ -3,6 +3,7 @@ import type { ContainerService } from '../containers/service';
 import type { LocalImageService } from '../images/service';
 import type { Logger } from '../util/log';
 import type { BuildCache } from './cache';
+import type { FsView } from './copy';
 import type { ShellLex } from './shell-lex';
 
 /** What the builder needs from the engine. */
@@ -17,12 +18,22 @@ export interface BuilderDeps {
   pull?: (ref: string, out: (line: object) => void, platform?: string) => Promise<unknown>;
 }
 
+/** The build context's files (context.ts). */
+export interface ContextFiles {
+  /** where the files are, or will be once `materialize` has written them out */
+  dir: string;
+  /** sha256 of the context's regular files, from its tar (relative path -> hex) */
+  hashes: Map<string, string>;
+  /** the files as the tar listed them, readable before they are written out */
+  view?: FsView;
+  /** writes the files out under `dir` (once; later calls wait for the same work) */
+  materialize(): Promise<void>;
+}
+
 /** POST /build's options, parsed. */
 export interface BuildOptions {
   dockerfile: string;
-  contextDir: string;
-  /** sha256 of the context's regular files, from its tar (relative path -> hex) */
-  contextHashes?: Map<string, string>;
+  context: ContextFiles;
   tags: string[];
   buildArgs: Map<string, string | null>;
   target: string;

@@ -1,8 +1,7 @@
 import { rmSync } from 'node:fs';
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import { BerthError, invalidParameter } from '../errdefs';
-import { familiarString, parseRepoTag, type Reference } from '../util/reference';
+import { familiarString, parseRepoTag, referenceString, type Reference } from '../util/reference';
 import { shortId } from '../util/ids';
 import { planBuild, runBuild, type StreamOut } from './build';
 import { openContext } from './context';
@@ -12,7 +11,7 @@ import type { BuildOptions, BuilderDeps } from './run-state';
  * The builder as the API sees it: a build from a context (request body or remote URL) to
  * tagged image, and the clean-up of the build cache (POST /build/prune, system df).
  */
-export interface BuildRequest extends Omit<BuildOptions, 'dockerfile' | 'contextDir' | 'contextHashes'> {
+export interface BuildRequest extends Omit<BuildOptions, 'dockerfile' | 'context'> {
   body?: Readable;
   remote?: string;
   dockerfileName?: string;
@@ -39,10 +38,10 @@ export class BuilderService {
   async build(req: BuildRequest, w: StreamOut, started: () => void = () => undefined): Promise<string> {
     const refs = this.parseTags(req.tags);
     const t0 = Date.now();
-    const ctx = await openContext(path.join(this.deps.tmpDir), { body: req.body, remote: req.remote, dockerfile: req.dockerfileName });
+    const ctx = await openContext(this.deps.tmpDir, { body: req.body, remote: req.remote, dockerfile: req.dockerfileName, eager: req.nocache, log: (m) => this.deps.log.debug(m) });
     try {
       const opts: BuildOptions = {
-        dockerfile: ctx.dockerfile, contextDir: ctx.dir, contextHashes: ctx.hashes, tags: req.tags, buildArgs: req.buildArgs, target: req.target,
+        dockerfile: ctx.dockerfile, context: ctx, tags: req.tags, buildArgs: req.buildArgs, target: req.target,
         nocache: req.nocache, pull: req.pull, rm: req.rm, forcerm: req.forcerm, labels: req.labels, cacheFrom: req.cacheFrom,
         hostConfig: req.hostConfig, platform: req.platform, quiet: req.quiet, signal: req.signal,
       };
@@ -54,13 +53,26 @@ export class BuilderService {
       if (req.quiet) w.stream(`${imageId}\n`);
       else w.stream(`Successfully built ${shortId(imageId)}\n`);
       for (const r of refs) {
-        this.deps.images.tagResolved(imageId, r);
+        this.tag(imageId, r);
         if (!req.quiet) w.stream(`Successfully tagged ${familiarString(r)}\n`);
       }
       return imageId;
     } finally {
-      await ctx.close();
+      // the answer does not wait for the context's removal (a new daemon clears tmpDir too)
+      ctx.close().catch((e) => this.deps.log.warn(`build: remove context: ${String(e)}`));
     }
+  }
+
+  /**
+   * Tags the built image as dockerd's builder does (LastTagTime and a "tag" event every
+   * time). A tag that already names the image, as after every rebuild with nothing
+   * changed, changes no record of what the user stored: no durable (fsynced) transaction.
+   */
+  private tag(imageId: string, r: Reference): void {
+    const images = this.deps.images;
+    if (images.records.refTarget(referenceString(r)) !== imageId) { images.tagResolved(imageId, r); return; }
+    images.records.touchTagTime(imageId, new Date().toISOString());
+    images.emit('tag', imageId, familiarString(r));
   }
 
   /** Cache entries as `system df` lists them (classic cache: one per step image). */

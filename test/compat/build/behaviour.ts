@@ -57,6 +57,45 @@ export function registerBuildBehaviour(get: () => { daemon: TestDaemon; cli: Cli
     }
   });
 
+  test('the cache follows COPY\'s checksum: directories, wildcards, a mode change, files outside the sources or ignored', async () => {
+    const { cli } = get();
+    const dir = ctxDir({
+      Dockerfile: 'FROM busybox\nCOPY dir/ /d/\nCOPY *.txt /t/\nCOPY keep/ /k/\nRUN ls -lR /d /t /k > /list\n',
+      '.dockerignore': 'keep/*.log\n!keep/important.log\n',
+      'dir/a': 'a', 'dir/sub/b': 'b', 'x.txt': 'x', 'y.txt': 'y', 'keep/a.log': 'ignored', 'keep/important.log': 'kept', 'keep/f': 'f', 'other.bin': 'o',
+    });
+    // the steps (after FROM) that hit the cache, as 2..5
+    const build = async (): Promise<number[]> => {
+      const r = await cli(['build', '-t', 'bt-cache-rules', dir], { timeoutMs: 120_000 });
+      assert.equal(r.code, 0, r.stderr);
+      return [...r.stdout.matchAll(/^Step (\d+)\/5 : .*\n ---> Using cache$/gm)].map((m) => Number(m[1]));
+    };
+    const edit = (rel: string, text: string) => fs.writeFileSync(path.join(dir, rel), text);
+    try {
+      assert.deepEqual(await build(), []);
+      assert.deepEqual(await build(), [2, 3, 4, 5], 'nothing changed');
+      edit('other.bin', 'changed');
+      edit('keep/a.log', 'changed');
+      assert.deepEqual(await build(), [2, 3, 4, 5], 'a file no COPY takes, and an ignored one');
+      fs.chmodSync(path.join(dir, 'dir/sub/b'), 0o600);
+      assert.deepEqual(await build(), [], 'a mode below a copied directory');
+      edit('y.txt', 'y2');
+      assert.deepEqual(await build(), [2], 'a file a wildcard matches');
+      edit('keep/important.log', 'kept2');
+      assert.deepEqual(await build(), [2, 3], 'a file kept by a ! exception');
+      edit('z.txt', 'new');
+      assert.deepEqual(await build(), [2], 'a new file a wildcard matches');
+      assert.deepEqual(await build(), [2, 3, 4, 5]);
+      const list = await cli(['run', '--rm', '--network', 'none', 'bt-cache-rules', 'cat', '/list']);
+      assert.match(list.stdout, /z\.txt/);
+      assert.match(list.stdout, /important\.log/);
+      assert.doesNotMatch(list.stdout, /a\.log/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      await cli(['rmi', '-f', 'bt-cache-rules']);
+    }
+  });
+
   test('--cache-from an image without its build history (saved and loaded) hits every step', async (t) => {
     const { cli } = get();
     const dir = ctxDir({ 'a.txt': 'cf\n', Dockerfile: 'FROM busybox\nENV CF=1\nRUN echo cf > /cf\nCOPY a.txt /a.txt\nCMD ["cat", "/cf"]\n' });
