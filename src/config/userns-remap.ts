@@ -46,12 +46,13 @@ export function parseRemappedRoot(spec: string, create: (name: string) => void =
   } else {
     const name = parts[0] === 'default' ? DEFAULT_REMAP_USER : parts[0];
     const u = getent('passwd', name);
-    if (!u) {
+    // `default` also completes a user whose ranges a killed start did not write yet
+    if (!u || (parts[0] === 'default' && !hasRanges(name))) {
       if (parts[0] !== 'default') throw invalidParameter(`Error during uid lookup for ${JSON.stringify(name)}: no such user: ${name}`);
       try { create(name); } catch (e) {
         throw system(`Error during ${JSON.stringify(name)} user creation: ${(e as Error).message}`);
       }
-      return { user: name, group: name };
+      if (!u) return { user: name, group: name };
     }
     user = u[0];
     if (parts.length === 1) {
@@ -111,10 +112,13 @@ function run(cmd: string, args: string[]): void {
 
 /** dockerd's AddNamespaceRangesUser: a system user and group, then subordinate ranges if the distro made none. */
 export function addRemapUser(name: string, files: UsernsFiles = FILES): void {
-  if (hasBinary('adduser')) {
-    run('adduser', ['--system', '--shell', '/bin/false', '--no-create-home', '--disabled-login', '--disabled-password', '--group', name]);
-  } else {
-    run('useradd', ['-r', '-s', '/bin/false', name]);
+  // an earlier start may have made the user and stopped before writing its ranges
+  if (!getent('passwd', name)) {
+    if (hasBinary('adduser')) {
+      run('adduser', ['--system', '--shell', '/bin/false', '--no-create-home', '--disabled-login', '--disabled-password', '--group', name]);
+    } else {
+      run('useradd', ['-r', '-s', '/bin/false', name]);
+    }
   }
   const uid = getent('passwd', name)?.[2];
   for (const [file, flag] of [[files.subuid, '-v'], [files.subgid, '-w']] as const) {
@@ -123,6 +127,11 @@ export function addRemapUser(name: string, files: UsernsFiles = FILES): void {
     const start = nextRangeStart(ranges);
     run('usermod', [flag, `${start}-${start + RANGE_LEN - 1}`, name]);
   }
+}
+
+function hasRanges(user: string, files: UsernsFiles = FILES): boolean {
+  const uid = getent('passwd', user)?.[2];
+  return [files.subuid, files.subgid].every((f) => readSub(f).some((r) => r.name === user || r.name === uid));
 }
 
 function hasBinary(name: string): boolean {

@@ -189,6 +189,13 @@ describe('userns-remap default', { concurrency: false, skip: target() === 'docke
       const info = JSON.parse(ok(await docker(['info', '--format', '{{json .}}'])));
       assert.ok(info.SecurityOptions.includes('name=userns'));
       assert.equal(path.basename(info.DockerRootDir), `${u[0].start}.${g[0].start}`);
+      // a start killed between making the user and writing its ranges: the next start completes it
+      await d.stop();
+      d = undefined;
+      sh('usermod', ['-V', `${u[0].start}-${u[0].start + 65535}`, '-W', `${g[0].start}-${g[0].start + 65535}`, 'berthremap']);
+      assert.deepEqual(subLines('berthremap').map((l) => l.length), [0, 0]);
+      d = await TestDaemon.start({ name: 'userns-default', usernsRemap: 'default' });
+      assert.deepEqual(subLines('berthremap').map((l) => l.map((r) => r.start)), [[u[0].start], [g[0].start]]);
     } finally {
       await d?.stop();
       removeRemapUser('berthremap');
