@@ -12,7 +12,7 @@ const enoent = (p: string) => Object.assign(new Error(`ENOENT: no such file or d
 export class IndexView implements FsView {
   private readonly children = new Map<string, Set<string>>([['', new Set()]]);
 
-  constructor(readonly root: string, private readonly entries: Map<string, IndexEntry>, private readonly owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }) {
+  constructor(private readonly root: string, private readonly entries: Map<string, IndexEntry>, private readonly owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }) {
     for (const [name, e] of entries) {
       if (e.type === 'directory' && !this.children.has(name)) this.children.set(name, new Set());
       const parent = path.posix.dirname(name);

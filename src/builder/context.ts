@@ -19,8 +19,8 @@ import { decompressStream, detectCompression } from '../util/tar-decompress';
  * such as an ignored Dockerfile or .dockerignore).
  *
  * The tar is read once as it arrives (context-tar.ts: entries, per-file hashes, the
- * Dockerfile's bytes) and kept as one file; its files are written out into a private temp
- * dir only when a step needs them (a COPY/ADD that misses the cache, a RUN bind mount), so
+ * Dockerfile's bytes) and kept, in memory or as one temp file; its files are written out
+ * into a private temp dir only when a step needs them (a COPY/ADD that misses the cache, a RUN bind mount), so
  * a build whose steps all hit the cache costs a hash of the stream. A --no-cache build, or
  * a tar the entry list cannot stand for (links, special files, odd names), is extracted at
  * once as it streams.
@@ -148,6 +148,8 @@ const dockerfileCandidates = (name: string): string[] => {
   const rel = path.posix.normalize(name.replace(/\\/g, '/'));
   return name === 'Dockerfile' ? [rel, 'dockerfile'] : [rel];
 };
+/** A candidate as the entry list names it (where secureJoin puts it below the context). */
+const entryName = (c: string): string => path.posix.normalize(`/${c}`).slice(1);
 
 export async function openContext(tmpRoot: string, opts: { body?: Readable; remote?: string; dockerfile?: string; eager?: boolean; log?: (m: string) => void; memoryLimit?: number }): Promise<BuildContext> {
   await fs.mkdir(tmpRoot, { recursive: true, mode: 0o700 });
@@ -172,7 +174,7 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     if (detectCompression(first) !== 'none') ({ first, stream: all } = await head((await decompressStream(all)).stream, 512));
     const isTar = first.length >= 262 && first.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
-    const ix = new ContextIndexer(new Set([...dockerfileCandidates(name), '.dockerignore']));
+    const ix = new ContextIndexer(new Set([...dockerfileCandidates(name).map(entryName), '.dockerignore']));
     let view: IndexView | undefined;
     if (isTar && opts.eager) {
       const both = Promise.all([untar(all, dir), feed(all, ix)]);
@@ -202,10 +204,14 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     let written: Promise<void> | undefined;
     if (view) {
       const files = view;
-      const read = async (p: string) => ix.captured.get(path.relative(dir, p))?.toString('utf8') ?? '';
+      const read = async (p: string) => {
+        const data = ix.captured.get(path.relative(dir, p));
+        if (!data) throw notFound(`no bytes kept for ${p}`);
+        return data.toString('utf8');
+      };
       dockerfile = await readDockerfile(dir, name, files, read);
       const ignore = await dockerignore(files, read, dir);
-      if (ignore) await pruneIgnored(ignore, { list: async (rel) => listOf(files, rel), remove: async (rel) => files.remove(rel) });
+      if (ignore) await pruneIgnored(ignore, { list: (rel) => listOf(files, dir, rel), remove: async (rel) => files.remove(rel) });
     } else {
       dockerfile = await readDockerfile(dir, name);
       await applyDockerignore(dir);
@@ -222,7 +228,7 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
   }
 }
 
-const listOf = async (v: FsView, rel: string, root = (v as IndexView).root) => {
+const listOf = async (v: FsView, root: string, rel: string) => {
   const abs = path.join(root, rel);
   const out: { name: string; isDir: boolean }[] = [];
   for (const n of await v.readdir(abs)) out.push({ name: n, isDir: (await v.lstat(path.join(abs, n))).isDirectory() });
@@ -279,5 +285,5 @@ async function pruneIgnored(ig: ReturnType<typeof ignore>, tree: Tree): Promise<
 /** Reads .dockerignore and removes what it excludes from an extracted context. */
 export async function applyDockerignore(dir: string): Promise<void> {
   const ig = await dockerignore(realFs, (p) => fs.readFile(p, 'utf8'), dir);
-  if (ig) await pruneIgnored(ig, { list: (rel) => listOf(realFs, rel, dir), remove: (rel) => fs.rm(path.join(dir, rel), { recursive: true, force: true }) });
+  if (ig) await pruneIgnored(ig, { list: (rel) => listOf(realFs, dir, rel), remove: (rel) => fs.rm(path.join(dir, rel), { recursive: true, force: true }) });
 }

@@ -44,9 +44,10 @@ export async function mountKeys(b: BuildRun, specs: string[]): Promise<string[]>
     const src = s.kv.get('source') ?? s.kv.get('src') ?? '.';
     if (s.type === 'bind' && s.kv.get('from')) keys.push(`${raw}@${fromImage(b, s.kv.get('from')!)}`);
     else if (s.type === 'bind') {
-      await b.opts.context.materialize();
-      const [source] = await resolveSources(b.opts.context.dir, [src], true);
-      keys.push(`${raw}@${await sourceChecksum(source)}`);
+      // from the context's entry list when there is one (the files are written out only if the step runs)
+      const { dir, hashes, view } = b.opts.context;
+      const [source] = await resolveSources(dir, [src], true, view);
+      keys.push(`${raw}@${await sourceChecksum(source, { root: dir, hashes, view })}`);
     } else keys.push(raw);
   }
   return keys;
@@ -73,10 +74,10 @@ export async function runMounts(b: BuildRun, specs: string[]): Promise<{ mounts:
       if (s.type === 'tmpfs') { mounts.push({ Type: 'tmpfs', Target: s.target }); continue; }
       const src = s.kv.get('source') ?? s.kv.get('src') ?? '.';
       const rw = s.kv.get('rw') === 'true' || s.kv.has('readwrite');
-      await b.opts.context.materialize();
       let root = b.opts.context.dir;
       const from = s.kv.get('from');
-      if (from) {
+      if (!from) await b.opts.context.materialize();
+      else {
         const layer = newId();
         await b.deps.images.createContainerLayer(layer, fromImage(b, from));
         layers.push(layer);
