@@ -10,14 +10,15 @@
  *   repositories/<name>/_referrers/<subject-hex>/<hex>  the referrer's descriptor (JSON)
  *
  * Blobs become visible only through ContentStore's temp -> verify -> fsync -> rename; the
- * small link files are written with atomicWriteFile, and a link is written only after the
- * blob it points to is committed. Names, tags and digests are validated (errors.ts) before
+ * small link files are written with atomicWriteFile (blob links, whose content nothing
+ * reads, with O_EXCL and a directory fsync), and a link is written only after the blob it
+ * points to is committed. Names, tags and digests are validated (errors.ts) before
  * they are joined into a path.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ContentStore } from '../content/store';
-import { atomicWriteFile } from '../util/atomic';
+import { atomicWriteFile, fsyncDir } from '../util/atomic';
 import { checkName, isDigest, isValidName, isValidTag } from './errors';
 
 export interface ManifestLink { mediaType: string; size: number; artifactType?: string }
@@ -48,10 +49,21 @@ export class RegistryStorage {
   async repoExists(name: string): Promise<boolean> { return (await exists(path.join(this.repoDir(name), '_manifests'))) || exists(path.join(this.repoDir(name), '_layers')); }
 
   // ---- blobs linked into a repository
+  /**
+   * A blob link is an existence marker (its content, the digest, is informational and read
+   * by nothing): made with O_EXCL after the blob is committed, then the directory fsynced;
+   * an existing link is left as it is.
+   */
   async linkBlob(name: string, digest: string): Promise<void> {
     const dir = path.join(this.repoDir(name), '_layers');
+    const link = path.join(dir, hex(digest));
+    if (await exists(link)) return;
     await fs.mkdir(dir, { recursive: true });
-    await atomicWriteFile(path.join(dir, hex(digest)), digest);
+    try { await fs.writeFile(link, digest, { flag: 'wx' }); } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
+      throw e;
+    }
+    await fsyncDir(dir);
   }
   async hasBlob(name: string, digest: string): Promise<boolean> {
     return (await exists(path.join(this.repoDir(name), '_layers', hex(digest)))) && this.content.exists(digest);

@@ -4,23 +4,27 @@
  * (ContentStore.adopt: fsync, rename). A chunk that fails midway (client gone, short body)
  * is cut off again, so the session stays at its last good offset.
  *
- * Sessions survive a restart. Each lives under <root>/uploads/<id>/:
- *   data    the bytes received so far (may be longer than `offset` after a crash mid-chunk)
- *   state   JSON {repo, offset, started, touched}, replaced (write, rename) after each chunk
- * A session dir is made as uploads/.tmp-<id> and renamed into place once both files exist.
- * At start-up every session is loaded; one whose data is shorter than its offset (or whose
- * state is unreadable) is dropped. The hash is not stored: the first request after a
- * restart cuts the data back to `offset` and hashes it again, so the PUT's digest check is
- * as exact as without a restart. On PUT the data file is moved into the content store's
- * ingest dir and committed from there; nothing under uploads/ is ever visible as a blob.
+ * Sessions survive a restart. Each is two files under <root>/uploads/:
+ *   <id>        the bytes received so far (may be longer than `offset` after a crash mid-chunk)
+ *   <id>.json   {repo, offset, started, touched}, replaced (temp, rename) after each chunk
+ * POST makes the data file, then the state file; at start-up every state file is loaded,
+ * and a session whose data is missing or shorter than its offset (or whose state is
+ * unreadable) is dropped, as are data files without state. The hash is not stored: the
+ * first request after a restart cuts the data back to `offset` and hashes it again, so the
+ * PUT's digest check is as exact as without a restart. On PUT the data file is moved into
+ * the content store's ingest dir and committed from there; nothing under uploads/ is ever
+ * visible as a blob. While a chunk streams in, the bytes written so far are flushed to disk
+ * in the background (fdatasync every FLUSH_EVERY bytes), so the commit's fsync has little
+ * left to do.
  *
  * A monolithic POST ?digest= has a session too, but only in memory, with its temp file in
  * ingest/ (which start-up empties): it lives for one request.
  */
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TEMP_PREFIX } from '../util/atomic';
 import { isValidName, regError } from './errors';
@@ -28,8 +32,8 @@ import type { RegistryStorage } from './storage';
 
 export interface Upload {
   id: string; repo: string;
-  /** The session's dir under uploads/ (kept across restarts); none for a one-request upload. */
-  dir?: string;
+  /** The state file under uploads/ (kept across restarts); none for a one-request upload. */
+  stateFile?: string;
   file: string; offset: number;
   /** sha256 of data[0, offset); undefined after a restart until the data is hashed again. */
   hash?: Hash;
@@ -41,13 +45,78 @@ interface SessionState { repo: string; offset: number; started: string; touched:
 /** A session nobody has written to for this long is cancelled (its files removed). */
 export const UPLOAD_IDLE_MS = 60 * 60 * 1000;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Bytes between background flushes of an upload's data while it streams in. */
+const FLUSH_EVERY = 16 << 20;
 
-/** Writes the session's state file: temp + rename, no fsync (the PUT's digest check is the integrity guard). */
-async function writeState(dir: string, u: Upload): Promise<void> {
-  const s: SessionState = { repo: u.repo, offset: u.offset, started: u.started.toISOString(), touched: u.touched };
-  const tmp = path.join(dir, `${TEMP_PREFIX}state`);
-  await fs.writeFile(tmp, JSON.stringify(s), { mode: 0o600 });
-  await fs.rename(tmp, path.join(dir, 'state'));
+const stateOf = (u: Upload) => JSON.stringify({ repo: u.repo, offset: u.offset, started: u.started.toISOString(), touched: u.touched } satisfies SessionState);
+
+/** Replaces the session's state file: temp + rename, no fsync (the PUT's digest check is the integrity guard). */
+async function writeState(u: Upload & { stateFile: string }): Promise<void> {
+  const tmp = path.join(path.dirname(u.stateFile), `${TEMP_PREFIX}${path.basename(u.stateFile)}`);
+  await fs.writeFile(tmp, stateOf(u), { mode: 0o600 });
+  await fs.rename(tmp, u.stateFile);
+}
+
+/**
+ * A file sink for a request body: hashes each batch of chunks and writes it with one writev
+ * at the given offset (no stream stage per chunk between the socket and the file); every
+ * FLUSH_EVERY bytes it starts an fdatasync that runs while more bytes arrive (awaited
+ * before the stream finishes).
+ */
+class FileSink extends Writable {
+  written = 0;
+  private fh?: FileHandle;
+  private pos: number;
+  private unflushed = 0;
+  private flushing: Promise<unknown> = Promise.resolve();
+  constructor(private readonly file: string, start: number, readonly hash: Hash) {
+    super({ highWaterMark: 1 << 20 });
+    this.pos = start;
+  }
+  override _construct(cb: (e?: Error | null) => void): void {
+    fs.open(this.file, 'r+').then((fh) => { this.fh = fh; cb(); }, cb);
+  }
+  override _writev(chunks: { chunk: Buffer }[], cb: (e?: Error | null) => void): void {
+    const bufs = chunks.map((c) => c.chunk);
+    for (const b of bufs) this.hash.update(b);
+    this.writeAll(bufs).then(() => cb(), cb);
+  }
+  private async writeAll(bufs: Buffer[]): Promise<void> {
+    const fh = this.fh as FileHandle;
+    let n = 0;
+    for (const b of bufs) n += b.length;
+    let done = 0;
+    while (done < n) {
+      const { bytesWritten } = await fh.writev(done === 0 ? bufs : remaining(bufs, done), this.pos + done);
+      done += bytesWritten;
+    }
+    this.pos += n;
+    this.written += n;
+    this.unflushed += n;
+    if (this.unflushed >= FLUSH_EVERY) {
+      this.unflushed = 0;
+      const prev = this.flushing;
+      this.flushing = prev.then(() => fh.datasync()).catch(() => undefined);
+    }
+  }
+  override _final(cb: (e?: Error | null) => void): void { this.flushing.then(() => cb(), cb); }
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    const fh = this.fh;
+    this.fh = undefined;
+    if (!fh) { cb(err); return; }
+    this.flushing.then(() => fh.close()).then(() => cb(err), (e: Error) => cb(err ?? e));
+  }
+}
+
+/** The buffers after the first `skip` bytes (a short writev). */
+function remaining(bufs: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of bufs) {
+    if (skip >= b.length) { skip -= b.length; continue; }
+    out.push(skip ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return out;
 }
 
 export class Uploads {
@@ -62,21 +131,23 @@ export class Uploads {
   /** Loads the sessions a previous run left; drops half-made and inconsistent ones. Call once, after the store's init. */
   async init(): Promise<number> {
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    for (const id of await fs.readdir(this.dir)) {
-      const dir = path.join(this.dir, id);
-      const u = UUID_RE.test(id) ? await this.load(id, dir) : undefined;
+    const names = await fs.readdir(this.dir);
+    for (const n of names) {
+      const id = n.endsWith('.json') ? n.slice(0, -5) : '';
+      const u = UUID_RE.test(id) ? await this.load(id) : undefined;
       if (u) this.sessions.set(id, u);
-      else await fs.rm(dir, { recursive: true, force: true });
     }
+    for (const n of names) if (!this.sessions.has(n.replace(/\.json$/, ''))) await fs.rm(path.join(this.dir, n), { recursive: true, force: true });
     return this.sessions.size;
   }
 
-  private async load(id: string, dir: string): Promise<Upload | undefined> {
+  private async load(id: string): Promise<Upload | undefined> {
     try {
-      const s = JSON.parse(await fs.readFile(path.join(dir, 'state'), 'utf8')) as SessionState;
-      const file = path.join(dir, 'data');
+      const stateFile = path.join(this.dir, `${id}.json`);
+      const s = JSON.parse(await fs.readFile(stateFile, 'utf8')) as SessionState;
+      const file = path.join(this.dir, id);
       if (!isValidName(s.repo) || !Number.isSafeInteger(s.offset) || s.offset < 0 || (await fs.stat(file)).size < s.offset) return undefined;
-      return { id, repo: s.repo, dir, file, offset: s.offset, started: new Date(s.started), touched: s.touched, busy: false };
+      return { id, repo: s.repo, stateFile, file, offset: s.offset, started: new Date(s.started), touched: s.touched, busy: false };
     } catch { return undefined; }
   }
 
@@ -92,18 +163,12 @@ export class Uploads {
   /** Opens a session; `persist: false` for one that ends in the same request (monolithic POST). */
   async open(repo: string, persist = true): Promise<Upload> {
     const id = randomUUID();
-    const u: Upload = { id, repo, file: '', offset: 0, hash: createHash('sha256'), started: new Date(), touched: Date.now(), busy: false };
+    const file = persist ? path.join(this.dir, id) : path.join(this.store.content.ingestDir, `${TEMP_PREFIX}upload-${id}`);
+    const u: Upload = { id, repo, file, offset: 0, hash: createHash('sha256'), started: new Date(), touched: Date.now(), busy: false };
+    await fs.writeFile(file, '', { mode: 0o600, flag: 'wx' });
     if (persist) {
-      const tmp = path.join(this.dir, `${TEMP_PREFIX}${id}`);
-      await fs.mkdir(tmp, { mode: 0o700 });
-      await fs.writeFile(path.join(tmp, 'data'), '', { mode: 0o600 });
-      await writeState(tmp, u);
-      u.dir = path.join(this.dir, id);
-      await fs.rename(tmp, u.dir);
-      u.file = path.join(u.dir, 'data');
-    } else {
-      u.file = path.join(this.store.content.ingestDir, `${TEMP_PREFIX}upload-${id}`);
-      await fs.writeFile(u.file, '', { mode: 0o600, flag: 'wx' });
+      u.stateFile = `${file}.json`;
+      await fs.writeFile(u.stateFile, stateOf(u), { mode: 0o600, flag: 'wx' });
     }
     this.sessions.set(id, u);
     return u;
@@ -140,19 +205,17 @@ export class Uploads {
   async append(u: Upload, body: Readable, expectedLength?: number): Promise<void> {
     return this.claim(u, async () => {
       const before = u.offset;
-      const hash = (await this.hashOf(u)).copy();
-      let n = 0;
-      const tee = new Transform({ transform(chunk: Buffer, _e, cb) { hash.update(chunk); n += chunk.length; cb(null, chunk); } });
+      const sink = new FileSink(u.file, before, (await this.hashOf(u)).copy());
       try {
-        await pipeline(body, tee, createWriteStream(u.file, { flags: 'r+', start: before, highWaterMark: 1 << 20 }));
-        if (expectedLength !== undefined && n !== expectedLength) throw regError(400, 'SIZE_INVALID', { expected: expectedLength, got: n });
+        await pipeline(body, sink);
+        if (expectedLength !== undefined && sink.written !== expectedLength) throw regError(400, 'SIZE_INVALID', { expected: expectedLength, got: sink.written });
       } catch (e) {
         await fs.truncate(u.file, before).catch(() => undefined);
         throw e instanceof Error && 'code' in e && typeof (e as { status?: unknown }).status === 'number' ? e : regError(400, 'BLOB_UPLOAD_INVALID', { reason: (e as Error).message }, 'upload body incomplete');
       }
-      u.offset = before + n;
-      u.hash = hash;
-      if (u.dir && n > 0) await writeState(u.dir, u);
+      u.offset = before + sink.written;
+      u.hash = sink.hash;
+      if (u.stateFile && sink.written > 0) await writeState(u as Upload & { stateFile: string });
     });
   }
 
@@ -165,10 +228,10 @@ export class Uploads {
     }
     this.sessions.delete(u.id);
     let tmp = u.file;
-    if (u.dir) {
+    if (u.stateFile) {
       tmp = path.join(this.store.content.ingestDir, `${TEMP_PREFIX}upload-${u.id}`);
       await fs.rename(u.file, tmp);
-      await fs.rm(u.dir, { recursive: true, force: true });
+      await fs.rm(u.stateFile, { force: true });
     }
     await this.store.content.adopt(tmp, digest);
     return u.offset;
@@ -176,6 +239,7 @@ export class Uploads {
 
   async cancel(u: Upload): Promise<void> {
     this.sessions.delete(u.id);
-    await fs.rm(u.dir ?? u.file, { recursive: true, force: true });
+    await fs.rm(u.file, { force: true });
+    if (u.stateFile) await fs.rm(u.stateFile, { force: true });
   }
 }

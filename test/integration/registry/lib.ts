@@ -49,14 +49,15 @@ function stopper(proc: ChildProcess, dirs: string[], keepRoot: boolean) {
   };
 }
 
-export interface BerthRegistryOptions { root?: string; args?: string[]; netns?: string; port?: number; scheme?: 'http' | 'https'; /** listen address (127.0.0.1) */ host?: string }
+export interface BerthRegistryOptions { root?: string; args?: string[]; netns?: string; port?: number; scheme?: 'http' | 'https'; /** listen address (127.0.0.1) */ host?: string; /** flags for node itself (e.g. --cpu-prof) */ nodeArgs?: string[] }
 
 /** `berth registry serve` as its own process; in `netns` when given (nsenter --net). */
 export async function startBerthRegistry(o: BerthRegistryOptions = {}): Promise<RunningRegistry> {
   const root = o.root ?? tmpDir('berth-reg-');
   const port = o.port ?? (await freePort());
   const argv = [path.join(REPO_ROOT, 'bin', 'berth'), 'registry', 'serve', '--addr', `${o.host ?? '127.0.0.1'}:${port}`, '--root', root, ...(o.args ?? [])];
-  const cmd = o.netns ? ['nsenter', `--net=/run/netns/${o.netns}`, 'node', ...argv] : ['node', ...argv];
+  const node = ['node', ...(o.nodeArgs ?? []), ...argv];
+  const cmd = o.netns ? ['nsenter', `--net=/run/netns/${o.netns}`, ...node] : node;
   const proc = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
