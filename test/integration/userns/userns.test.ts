@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type Cli, TestDaemon, importBusybox, makeCli, target } from '../harness';
 import { nextRangeStart, parseSubFile } from '../../../src/config/userns-remap';
+import { startBerthRegistry } from '../registry/lib';
 
 const NONE = ['--network', 'none'];
 
@@ -151,6 +152,23 @@ describe('userns-remap', { concurrency: false }, () => {
       assert.equal(ns1, nsSelf, 'same user namespace as the donor (its pid 1)');
       assert.equal(map.trim().split(/\s+/)[1], String(start));
     } finally { await docker(['rm', '-f', 'ux-donor']); }
+  });
+
+  it('push then pull through a registry: the pulled layer is shifted into the range, owners as pushed', async () => {
+    const reg = await startBerthRegistry({ netns: d.netns });
+    try {
+      const ref = `127.0.0.1:${reg.port}/ux-pull`;
+      const src = fs.mkdtempSync(path.join(d.root, 'pull-'));
+      fs.writeFileSync(path.join(src, 'owned'), 'z');
+      fs.chownSync(path.join(src, 'owned'), 1000, 33);
+      ok(await docker(['import', '-', ref], { input: execFileSync('tar', ['--numeric-owner', '-C', src, '-cf', '-', 'owned']) }));
+      ok(await docker(['push', ref], { timeoutMs: 60_000 }));
+      ok(await docker(['rmi', ref]));
+      ok(await docker(['pull', ref], { timeoutMs: 60_000 }));
+      const dir = ok(await docker(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', ref])).trim();
+      assert.deepEqual([stat(path.join(dir, 'owned')).uid, stat(path.join(dir, 'owned')).gid], [start + 1000, start + 33]);
+      ok(await docker(['rmi', ref]));
+    } finally { await reg.stop(); }
   });
 
   it('--userns=host runs with the host map', async () => {
