@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import * as fsSync from 'node:fs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { invalidParameter, notFound, system } from '../errdefs';
@@ -43,6 +44,13 @@ function shortLinkName(): string {
 let indexOption: Promise<boolean> | undefined;
 function supportsIndexOption(): Promise<boolean> {
   return (indexOption ??= fs.access('/sys/module/overlay/parameters/index').then(() => true, () => false));
+}
+
+function readSmallSync(file: string): string {
+  try { return fsSync.readFileSync(file, 'utf8').trim(); } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  }
 }
 
 export function checkLayerId(id: string): string {
@@ -208,9 +216,50 @@ export class OverlayStore {
   async createRW(id: string, parent: string | null): Promise<boolean> {
     if (parent && !(await this.exists(parent))) throw notFound(`layer ${parent}: not found`);
     checkLayerId(id);
+    if (!this.idMapping) return this.createRWSync(id, parent);
     const p = await this.prepareLayer(async () => { /* an empty upper dir */ }, { rw: true });
     // A container's read-write layer starts empty: no fsync (see prepareLayer).
     return this.commitLayer(p, id, parent, false);
+  }
+
+  /**
+   * createRW's steps (those of prepareLayer and commitLayer for an empty read-write layer) as
+   * a dozen small synchronous calls: on `docker run`'s path, where each thread-pool round trip
+   * costs more than the call itself and queues behind other file work under load.
+   */
+  private createRWSync(id: string, parent: string | null): boolean {
+    const tmp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
+    const link = shortLinkName();
+    try {
+      fsSync.mkdirSync(tmp, { mode: 0o700 });
+      fsSync.mkdirSync(path.join(tmp, 'diff'), { mode: 0o755 });
+      fsSync.chmodSync(path.join(tmp, 'diff'), 0o755); // whatever the umask
+      for (const d of ['work', 'merged']) fsSync.mkdirSync(path.join(tmp, d), { mode: 0o700 });
+      fsSync.mkdirSync(path.join(tmp, 'empty'), { mode: 0o755 });
+      fsSync.writeFileSync(path.join(tmp, 'link'), link);
+      if (parent) {
+        const own = `${LINK_DIR}/${readSmallSync(path.join(this.dir(parent), 'link'))}`;
+        const lower = readSmallSync(path.join(this.dir(parent), 'lower'));
+        if (own === `${LINK_DIR}/`) throw notFound(`layer ${parent}: not found`);
+        fsSync.writeFileSync(path.join(tmp, 'lower'), lower ? `${own}:${lower}` : own, { mode: 0o644 });
+      }
+      if (fsSync.existsSync(this.diffDir(id))) return false;
+      try {
+        fsSync.renameSync(tmp, this.dir(id));
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+        throw e;
+      }
+      const ldir = path.join(this.root, LINK_DIR);
+      const tmpLink = path.join(ldir, `${TEMP_PREFIX}${link}`);
+      fsSync.rmSync(tmpLink, { force: true });
+      fsSync.symlinkSync(`../${id}/diff`, tmpLink);
+      fsSync.renameSync(tmpLink, path.join(ldir, link));
+      return true;
+    } finally {
+      fsSync.rmSync(tmp, { recursive: true, force: true });
+    }
   }
 
   /** Mounts a read-write layer at <id>/merged (idempotent) and returns that path. */
