@@ -5,7 +5,7 @@
  * exec) behave exactly as on the unix socket. With `--tlsverify` a client without a
  * certificate signed by the CA fails the handshake: no HTTP request is ever parsed.
  */
-import { constants as cryptoConstants } from 'node:crypto';
+import { X509Certificate, constants as cryptoConstants } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { promises as fs, readFileSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
@@ -64,24 +64,57 @@ export function withDefaultPaths(t: TlsFlags, env: NodeJS.ProcessEnv = process.e
   };
 }
 
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/**
+ * The certificate chain the server sends, fixed once. Given a lone certificate and a CA
+ * bundle, OpenSSL would rebuild the chain from the CA store on EVERY handshake (a full
+ * X509_verify_cert of our own certificate, ~0.15 ms of CPU) and send the certificates it
+ * finds: so that list is computed here, once, and the handshake sends it as it is. The
+ * certificates on the wire do not change. A file that already holds a chain is left alone.
+ */
+export function serverChain(certPem: Buffer, caPem: Buffer | undefined): Buffer {
+  const own = certPem.toString('latin1').match(PEM_CERT) ?? [];
+  if (own.length !== 1 || !caPem) return certPem;
+  try {
+    const cas = (caPem.toString('latin1').match(PEM_CERT) ?? []).map((p) => ({ pem: p, x: new X509Certificate(p) }));
+    const chain = [own[0]];
+    let cur = new X509Certificate(own[0]);
+    const seen = new Set([cur.fingerprint256]);
+    // Issuer by issuer, as X509_verify_cert walks the store, up to a self-signed one.
+    while (chain.length < 10 && !cur.checkIssued(cur)) {
+      const parent = cas.find((c) => !seen.has(c.x.fingerprint256) && cur.checkIssued(c.x) && cur.verify(c.x.publicKey));
+      if (!parent) break;
+      chain.push(parent.pem);
+      seen.add(parent.x.fingerprint256);
+      cur = parent.x;
+    }
+    return chain.length > 1 ? Buffer.from(`${chain.join('\n')}\n`) : certPem;
+  } catch {
+    return certPem; // Not PEM certificates we can read: OpenSSL reports the problem as before.
+  }
+}
+
 /** The server side of TLS: our cert and key; with --tlsverify, client certs must chain to the CA. */
 export function serverTlsOptions(t: TlsFlags): tls.TlsOptions {
+  const ca = t.tlsVerify || t.tlsCaCert ? readPem(t.tlsCaCert, 'tlscacert') : undefined;
   const opts: tls.TlsOptions = {
-    cert: readPem(t.tlsCert, 'tlscert'),
+    cert: serverChain(readPem(t.tlsCert, 'tlscert'), ca),
     key: readPem(t.tlsKey, 'tlskey'),
     minVersion: 'TLSv1.2',
     ALPNProtocols: ['http/1.1'],
-    // No session tickets: every docker CLI run is a new process with nothing to resume,
-    // and minting them costs each handshake about 0.4 ms of CPU.
+    // No stateless session tickets: every docker CLI run is a new process with nothing to
+    // resume. (OpenSSL 3.0 still sends two small stateful TLS 1.3 tickets; Node has no
+    // setting to stop them, see docs/remote.md.)
     secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
   };
   if (t.tlsVerify) {
-    opts.ca = readPem(t.tlsCaCert, 'tlscacert');
+    opts.ca = ca;
     opts.requestCert = true;
     opts.rejectUnauthorized = true;
-  } else if (t.tlsCaCert) {
+  } else if (ca) {
     // dockerd: a CA without --tlsverify checks a client certificate only if one is sent.
-    opts.ca = readPem(t.tlsCaCert, 'tlscacert');
+    opts.ca = ca;
     opts.requestCert = true;
     opts.rejectUnauthorized = false;
   }
@@ -145,12 +178,12 @@ async function listenTcp(api: HttpServer, addr: ListenAddress & { kind: 'tcp' },
   }
   // allowHalfOpen as the API's http.Server has it: docker's hijack half-closes (TLS close_notify)
   // once stdin is done and still reads the container's output.
-  const server = tls.createServer({ ...serverTlsOptions(s), allowHalfOpen: true }, (socket) => {
+  // noDelay: handshake flights go out at once (no Nagle wait for the peer's delayed ACK);
+  // set by libuv on accept, without a JS listener per connection.
+  const server = tls.createServer({ ...serverTlsOptions(s), allowHalfOpen: true, noDelay: true }, (socket) => {
     // Hand the authenticated connection to the API server as if it had accepted it.
     api.emit('connection', socket);
   });
-  // Handshake flights go out at once (no Nagle wait for the peer's delayed ACK).
-  server.on('connection', (raw: net.Socket) => raw.setNoDelay(true));
   server.on('tlsClientError', (err, socket) => {
     log.debug(`TLS handshake from ${socket.remoteAddress ?? '?'} refused: ${err.message}`);
     socket.destroy();

@@ -1,11 +1,13 @@
 /** The pure parts of remote access: listen-address parsing, the TCP policy, ssh URLs, contexts. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decideTcp, isLoopbackAddress, parseListenAddress } from '../../../src/server/listeners-policy';
-import { socketGid } from '../../../src/server/listeners';
+import { serverChain, serverTlsOptions, socketGid } from '../../../src/server/listeners';
+import { makeCerts } from '../../integration/remote/fixtures';
 import { parseSshUrl, sshArgs } from '../../../src/client/ssh';
 import { parseHost } from '../../../src/client';
 import { ContextStore, contextDir, validateName } from '../../../src/cli/commands/context/store';
@@ -116,6 +118,36 @@ test('berthd TLS flags and daemon.json keys (dockerd names)', async () => {
     assert.equal(flags.tls, false);
     assert.equal(flags.tlsVerify, false);
     assert.equal(parseDaemonArgs(['--config-file', join(dir, 'none.json')]).config.tls, undefined, 'not given stays undefined');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('server chain: fixed once from the CA bundle, as OpenSSL would build it per handshake', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-chain-'));
+  try {
+    const c = makeCerts(join(dir, 'certs'));
+    const pem = (f: string) => readFileSync(f);
+    const count = (b: Buffer) => (b.toString().match(/BEGIN CERTIFICATE/g) ?? []).length;
+    const leaf = pem(c.serverCert);
+    // A lone certificate and the CA that signed it: leaf, then the CA.
+    const chain = serverChain(leaf, pem(c.ca));
+    assert.equal(count(chain), 2);
+    const [first, second] = chain.toString().split(/(?<=-----END CERTIFICATE-----)\n/);
+    assert.equal(new X509Certificate(first).fingerprint256, new X509Certificate(leaf).fingerprint256);
+    assert.equal(new X509Certificate(second).fingerprint256, new X509Certificate(pem(c.ca)).fingerprint256);
+    // The issuer is found among unrelated CAs; a CA that did not sign it is never added.
+    assert.equal(count(serverChain(leaf, Buffer.concat([pem(join(c.dir, 'other-ca.pem')), pem(c.ca)]))), 2);
+    assert.equal(serverChain(leaf, pem(join(c.dir, 'other-ca.pem'))), leaf);
+    // A file that already holds a chain, no CA, or a self-signed certificate: left as given.
+    assert.equal(serverChain(chain, pem(c.ca)), chain);
+    assert.equal(serverChain(leaf, undefined), leaf);
+    assert.equal(count(serverChain(pem(c.ca), pem(c.ca))), 1);
+    // The options berthd's TLS listener is built with carry that chain.
+    const opts = serverTlsOptions({ tlsVerify: true, tlsCaCert: c.ca, tlsCert: c.serverCert, tlsKey: c.serverKey });
+    assert.equal(count(opts.cert as Buffer), 2);
+    assert.equal(opts.requestCert, true);
+    assert.equal(opts.rejectUnauthorized, true);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
