@@ -31,6 +31,8 @@ export class Extractor implements TarSink {
   private dirTimes: { rel: string; mtime: Date }[] = [];
   /** The regular file whose data is being written. */
   private file: { fd: number; uid: number; gid: number; mode: number; mtime: Date } | undefined;
+  /** Its data not yet written (see data()). */
+  private pieces: Buffer[] = [];
 
   constructor(private readonly cfs: ContainerFs, private readonly destLogical: string, private readonly opts: ExtractOptions) {}
 
@@ -38,7 +40,7 @@ export class Extractor implements TarSink {
   async extract(stream: Readable): Promise<void> {
     const reader = new TarReader(this);
     try {
-      for await (const chunk of stream) reader.push(chunk as Buffer);
+      for await (const chunk of stream) { reader.push(chunk as Buffer); this.flush(); }
       reader.end();
       this.finish();
     } finally { this.close(); }
@@ -56,6 +58,7 @@ export class Extractor implements TarSink {
   /** Closes every fd this extraction holds (after finish, or after a failure). */
   close(): void {
     if (this.file) { try { fs.closeSync(this.file.fd); } catch { /* closed */ } this.file = undefined; }
+    this.pieces = [];
     for (const d of this.dirs.values()) { try { fs.closeSync(d.fd); } catch { /* closed */ } }
     this.dirs.clear();
   }
@@ -199,23 +202,40 @@ export class Extractor implements TarSink {
     // Other entry types (sockets, sparse files...) are skipped like Docker does.
   }
 
-  /** TarSink: file data, written at once (synchronous writes land in the page cache at memory speed). */
+  /**
+   * TarSink: file data. Pieces are gathered and written together by flush() (one writev for
+   * all the pieces of a file in a batch of input, synchronous: the page cache takes them at
+   * memory speed), so the chunks handed to the reader must stay untouched until then.
+   */
   data(chunk: Buffer): void {
+    if (this.file) this.pieces.push(chunk);
+  }
+
+  /** Writes the gathered file data; call after every batch pushed into the reader. */
+  flush(): void {
     const f = this.file;
-    if (!f) return;
-    for (let off = 0; off < chunk.length;) off += fs.writeSync(f.fd, chunk, off, chunk.length - off);
+    const pieces = this.pieces;
+    if (!f || pieces.length === 0) return;
+    this.pieces = [];
+    let done = fs.writevSync(f.fd, pieces);
+    // A short write (rare): the rest piece by piece.
+    for (const p of pieces) {
+      if (done >= p.length) { done -= p.length; continue; }
+      for (let off = done; off < p.length;) off += fs.writeSync(f.fd, p, off, p.length - off);
+      done = 0;
+    }
   }
 
   /** TarSink: the entry is complete; a file gets its owner, mode and mtime. */
   endEntry(): void {
     const f = this.file;
     if (!f) return;
-    this.file = undefined;
     try {
+      this.flush();
       fs.fchownSync(f.fd, f.uid, f.gid);
       fs.fchmodSync(f.fd, f.mode);
       fs.futimesSync(f.fd, f.mtime, f.mtime);
-    } finally { fs.closeSync(f.fd); }
+    } finally { this.file = undefined; fs.closeSync(f.fd); }
   }
 }
 

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { BerthError } from '../errdefs';
-import { TarError, TarReader } from '../util/tar-reader';
+import { TarReader } from '../util/tar-reader';
 import { type ExtractOptions, Extractor } from './archive-extract';
 import type { ContainerFs } from './archive-fs';
 
@@ -17,19 +17,19 @@ import type { ContainerFs } from './archive-fs';
  * { error }. After an error the rest of that job's chunks are acknowledged and dropped.
  */
 export interface PutJob { cfs: ContainerFs; destLogical: string; opts: ExtractOptions }
-export type PutIn = { id: number } & ({ job: PutJob } | { chunk: Uint8Array } | { end: true } | { abort: true });
-export type PutOut = { id: number } & ({ ack: number; buffer: ArrayBuffer } | { done: true } | { error: { kind?: string; message: string } });
+export type PutIn = { id: number } & ({ job: PutJob } | { chunks: Uint8Array[] } | { end: true } | { abort: true });
+export type PutOut = { id: number } & ({ ack: number } | { done: true } | { error: { kind?: string; message: string } });
 
 interface Current { id: number; ex: Extractor; reader: TarReader; failed: boolean }
 
 const port = parentPort;
 if (port) {
   let cur: Current | undefined;
-  const post = (m: PutOut, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+  const post = (m: PutOut) => port.postMessage(m);
   const fail = (c: Current, e: unknown) => {
     c.failed = true;
     c.ex.close();
-    const message = e instanceof TarError ? `Error processing tar file(exit status 1): ${e.message}` : e instanceof Error ? e.message : String(e);
+    const message = e instanceof Error ? e.message : String(e);
     post({ id: c.id, error: { kind: e instanceof BerthError ? e.kind : undefined, message } });
   };
   port.on('message', (m: PutIn) => {
@@ -40,13 +40,15 @@ if (port) {
     }
     const c = cur;
     if (!c || c.id !== m.id) return;
-    if ('chunk' in m) {
-      if (!c.failed) {
-        try { c.reader.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength)); } catch (e) { fail(c, e); }
+    if ('chunks' in m) {
+      let n = 0;
+      for (const b of m.chunks) {
+        n += b.byteLength;
+        if (c.failed) continue;
+        try { c.reader.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength)); } catch (e) { fail(c, e); }
       }
-      // Nothing keeps a reference to the chunk after push(): its memory goes back for reuse.
-      const buffer = m.chunk.buffer as ArrayBuffer;
-      post({ id: c.id, ack: m.chunk.byteLength, buffer }, [buffer]);
+      if (!c.failed) { try { c.ex.flush(); } catch (e) { fail(c, e); } }
+      post({ id: c.id, ack: n });
       return;
     }
     cur = undefined;

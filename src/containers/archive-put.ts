@@ -6,16 +6,19 @@ import type { PutIn, PutJob, PutOut } from './archive-put-worker';
 
 /**
  * Runs the extraction of a PUT /containers/{id}/archive in a worker thread
- * (archive-put-worker.ts) and feeds it the request's bytes. The main thread only copies
- * the bytes into batches and hands them over (transferred, not cloned); the worker parses
- * and writes. A worker is idle as soon as it answered a job; a few idle ones are kept
- * (unref'd) for the next copy, any number run at once.
+ * (archive-put-worker.ts) and feeds it the request's bytes. The main thread only hands the
+ * chunks over: a chunk that is the whole of its memory (what the HTTP parser emits) is
+ * transferred, not copied, so the source's buffers must not be reused by anyone else;
+ * other chunks are copied. The worker parses and writes. A worker is idle again as soon as
+ * it answered a job; a few idle ones are kept (unref'd) for the next copy, and any number
+ * run at once.
  *
- * Batches go out at once while the worker waits, and grow to BATCH while it is busy; with
+ * Chunks go out at once while the worker waits, else gather until it acknowledges the
+ * last batch (or until BATCH bytes): few messages, and the worker is never starved. With
  * more than HIGH bytes not yet acknowledged the request is paused until the worker is back
  * under LOW, so a slow disk holds the client back instead of filling memory.
  */
-const BATCH = 1 << 20;
+const BATCH = 512 << 10;
 const HIGH = 8 << 20;
 const LOW = 2 << 20;
 const KEEP_IDLE = 2;
@@ -34,39 +37,33 @@ function release(w: Worker): void {
   else void w.terminate();
 }
 
-/** Extracts the plain tar `src` as `job` says; resolves when every entry is on disk. */
+/** Extracts the plain tar `src` as `job` says; resolves when every entry is on disk (see above about its buffers). */
 export function extractInWorker(job: PutJob, src: Readable): Promise<void> {
   const w = takeWorker();
   const id = nextId++;
   const post = (m: PutIn, transfer?: ArrayBuffer[]) => w.postMessage(m, transfer);
   return new Promise<void>((resolve, reject) => {
-    // Batches come back with their acknowledgement (transferred again) and are reused.
-    const spare: ArrayBuffer[] = [];
-    const fresh = () => Buffer.from(spare.pop() ?? new ArrayBuffer(BATCH));
-    let batch = fresh();
-    let filled = 0;
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
     let inflight = 0;
     let ended = false;
     let settled = false;
 
     const flush = () => {
-      if (filled === 0) return;
-      const chunk = new Uint8Array(batch.buffer, 0, filled);
-      inflight += filled;
-      post({ id, chunk }, [batch.buffer as ArrayBuffer]);
-      batch = fresh();
-      filled = 0;
+      if (pendingBytes === 0) return;
+      inflight += pendingBytes;
+      post({ id, chunks: pending }, pending.map((c) => c.buffer as ArrayBuffer));
+      pending = [];
+      pendingBytes = 0;
       if (inflight > HIGH) src.pause();
     };
     const onData = (c: Buffer) => {
-      for (let off = 0; off < c.length;) {
-        const n = Math.min(c.length - off, BATCH - filled);
-        c.copy(batch, filled, off, off + n);
-        filled += n;
-        off += n;
-        if (filled === BATCH) flush();
-      }
-      if (inflight === 0) flush();
+      // A chunk that is the whole of its memory (the HTTP parser copies every piece of body
+      // into a buffer of its own) moves to the worker as it is; anything else is copied.
+      const own = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.byteLength >= 4096;
+      pending.push(own ? c : new Uint8Array(c));
+      pendingBytes += c.byteLength;
+      if (pendingBytes >= BATCH || inflight === 0) flush();
     };
     const onEnd = () => { ended = true; flush(); post({ id, end: true }); };
     const finish = (err?: Error) => {
@@ -75,6 +72,7 @@ export function extractInWorker(job: PutJob, src: Readable): Promise<void> {
       src.off('data', onData);
       src.off('end', onEnd);
       src.off('error', onSrcError);
+      src.off('close', onClose);
       w.off('message', onMessage);
       w.off('error', onWorkerError);
       w.off('exit', onExit);
@@ -88,12 +86,13 @@ export function extractInWorker(job: PutJob, src: Readable): Promise<void> {
       }
     };
     const onSrcError = (e: Error) => finish(e);
+    // A client gone mid-archive may end the request with neither 'end' nor 'error'.
+    const onClose = () => { if (!ended) finish(system('the archive ended early: the client went away')); };
     const onMessage = (m: PutOut) => {
       if (m.id !== id) return;
       if ('ack' in m) {
         inflight -= m.ack;
-        spare.push(m.buffer);
-        if (inflight === 0 && !ended) flush();
+        if (!ended) flush();
         if (inflight < LOW && src.isPaused() && !ended) src.resume();
       } else if ('done' in m) finish();
       else finish(m.error.kind ? new BerthError(m.error.kind as ErrorKind, m.error.message) : system(m.error.message));
@@ -108,6 +107,7 @@ export function extractInWorker(job: PutJob, src: Readable): Promise<void> {
     src.on('data', onData);
     src.on('end', onEnd);
     src.on('error', onSrcError);
+    src.on('close', onClose);
   });
 }
 
