@@ -40,7 +40,10 @@ async function timed(cli: Cli, args: string[]): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
+const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
+
 async function main(): Promise<void> {
+  const loadBefore = load();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-build-'));
   const sides: { label: string; d: TestDaemon; cli: Cli; cold: number[]; cached: number[] }[] = [];
   try {
@@ -61,12 +64,15 @@ async function main(): Promise<void> {
     const [b, dk] = sides;
     const row = (what: string, x: number, y: number, goal: number) => `| ${what} | ${(x / 1000).toFixed(2)} s | ${(y / 1000).toFixed(2)} s | ${(x / y).toFixed(2)} | ≤ ${goal} | ${x / y <= goal ? 'yes' : 'no'} |`;
     const table = [
-      `docker build (classic), 9 steps, 50 MB context, median of ${RUNS} alternating runs:`,
+      `docker build (classic), 9 steps, 50 MB context, median of ${RUNS} alternating runs`,
+      `(load average ${loadBefore} before, ${load()} after):`,
       '',
       '| figure | berthd | dockerd | berth / docker | goal | met |',
       '| --- | ---: | ---: | ---: | :---: | :---: |',
       row('cold build (--no-cache)', median(b.cold), median(dk.cold), 0.8),
       row('fully cached rebuild', median(b.cached), median(dk.cached), 0.5),
+      '',
+      ...sides.map((s) => `${s.label}: cold ${s.cold.map((x) => (x / 1000).toFixed(2)).join(' ')}; cached ${s.cached.map((x) => (x / 1000).toFixed(2)).join(' ')}`),
       '',
     ].join('\n');
     process.stdout.write(table);

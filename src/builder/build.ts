@@ -100,6 +100,7 @@ export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamO
     }
   }
   let st: StageState | undefined;
+  const copiesContext = built.some((s) => s.instructions.some((i) => (i.cmd === 'copy' || i.cmd === 'add') && !i.flags.some((f) => f.name === 'from')));
   try {
     for (const stage of built) {
       print(stage.from);
@@ -111,6 +112,9 @@ export async function runBuild(deps: BuilderDeps, opts: BuildOptions, w: StreamO
         const t0 = Date.now();
         await step1(b, st, ins);
         deps.log.debug(`build step ${ins.cmd}: ${Date.now() - t0} ms`);
+        // once a step missed, the stage's later COPY/ADD miss too: their files are written
+        // out meanwhile (a build that hits the cache never writes them)
+        if (st.cacheBusted && copiesContext) b.opts.context.materialize().catch(() => undefined);
         stepDone(deps0(b), st);
       }
       b.stages.set(String(stage.index), st.imageId);
