@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { ContainerCreateBody } from '../api/types';
 import type { EventPublisher } from '../api/events';
@@ -230,7 +230,7 @@ export class ContainerService {
    */
   private async createRuntime(c: ContainerRecord, phases: PhaseTimer, st: { prepared: boolean }): Promise<{ pid: number; monitorPid: number }> {
     const bundle = this.bundleDir(c.id);
-    await fs.mkdir(bundle, { recursive: true, mode: 0o700 });
+    mkdirSync(bundle, { recursive: true, mode: 0o700 });
     const rootfs = await this.images.mountContainerLayer(c.id);
     phases.mark('mount');
     st.prepared = true;

@@ -110,12 +110,12 @@ export class RuncConmonRuntime implements OciRuntime {
       cgroupsPath: typeof opts.spec?.linux?.cgroupsPath === 'string' ? opts.spec.linux.cgroupsPath : undefined,
     };
     this.exits.forget(id); // a stale exit file from an earlier run of the same id
-    await Promise.all([
-      fs.promises.mkdir(bundleDir, { recursive: true }).then(() => fs.promises.writeFile(path.join(bundleDir, 'config.json'), JSON.stringify(opts.spec))),
-      fs.promises.mkdir(persist, { recursive: true }),
-      fs.promises.mkdir(path.dirname(opts.logPath), { recursive: true }),
-      fs.promises.writeFile(this.metaPath(id), JSON.stringify(meta)),
-    ]);
+    // A few small local writes: synchronous calls cost less than thread-pool round trips here.
+    fs.mkdirSync(bundleDir, { recursive: true });
+    fs.writeFileSync(path.join(bundleDir, 'config.json'), JSON.stringify(opts.spec));
+    fs.mkdirSync(persist, { recursive: true });
+    fs.mkdirSync(path.dirname(opts.logPath), { recursive: true });
+    fs.writeFileSync(this.metaPath(id), JSON.stringify(meta));
     const args = [
       '--api-version', '1', '-c', id, '-u', id, '-n', opts.name ?? id, '-r', this.runtimePath, '-b', bundleDir,
       '-p', path.join(bundleDir, 'pidfile'), '-P', path.join(bundleDir, 'conmon.pid'),
@@ -135,7 +135,8 @@ export class RuncConmonRuntime implements OciRuntime {
       await this.cleanupFailedCreate(id);
       throw system(`OCI runtime create failed: runc create failed: ${detail.replace(/^runc create failed: /, '')}: unknown`);
     }
-    const monitorPid = Number(await fs.promises.readFile(path.join(bundleDir, 'conmon.pid'), 'utf8').catch(() => '0')) || 0;
+    let monitorPid = 0;
+    try { monitorPid = Number(fs.readFileSync(path.join(bundleDir, 'conmon.pid'), 'utf8')) || 0; } catch { /* conmon wrote none */ }
     if (meta.logMaxSize > 0) {
       this.rotator.add({ id, logPath: opts.logPath, ctlPath: path.join(bundleDir, 'ctl'), maxSize: meta.logMaxSize, maxFiles: meta.logMaxFiles });
     }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { system } from '../errdefs';
 
 /** Runs a command to completion; rejects with its stderr. */
@@ -15,7 +15,15 @@ export function run(cmd: string, args: string[], opts: { cwd?: string } = {}): P
 
 /** Mount points in this mount namespace, from /proc/self/mountinfo (octal escapes decoded). */
 export async function mountPoints(): Promise<Set<string>> {
-  const text = await fs.readFile('/proc/self/mountinfo', 'utf8');
+  return parseMountInfo(await fs.readFile('/proc/self/mountinfo', 'utf8'));
+}
+
+/** mountPoints() without a thread-pool round trip (the file is made by the kernel on read). */
+export function mountPointsSync(): Set<string> {
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8'));
+}
+
+function parseMountInfo(text: string): Set<string> {
   const out = new Set<string>();
   for (const line of text.split('\n')) {
     const f = line.split(' ');

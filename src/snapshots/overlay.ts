@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { invalidParameter, notFound, system } from '../errdefs';
 import { TEMP_PREFIX, fsyncDir } from '../util/atomic';
 import { type IdMapping, rootPair, shiftTree } from '../util/idmap';
-import { isMountPoint, mountPoints, run, syncFs, unmount } from './mounts';
+import { isMountPoint, mountPoints, mountPointsSync, run, syncFs, unmount } from './mounts';
 
 /**
  * Overlay layer store laid out like Docker's overlay2 driver under <root>
@@ -269,12 +269,13 @@ export class OverlayStore {
 
   private async doMount(id: string): Promise<string> {
     const merged = this.mergedDir(id);
-    if (!(await this.exists(id))) throw notFound(`layer ${id}: not found`);
-    if (await isMountPoint(merged)) return merged;
-    const lowerFile = await this.readSmall(path.join(this.dir(id), 'lower'));
+    // Small synchronous steps (docker run's path), then one `mount` spawn.
+    if (!fsSync.statSync(this.diffDir(id), { throwIfNoEntry: false })?.isDirectory()) throw notFound(`layer ${id}: not found`);
+    if (mountPointsSync().has(merged)) return merged;
+    const lowerFile = readSmallSync(path.join(this.dir(id), 'lower'));
     const lower = lowerFile || `${id}/empty`;
-    await fs.mkdir(merged, { recursive: true, mode: 0o700 });
-    if (!lowerFile) await fs.mkdir(path.join(this.dir(id), 'empty'), { recursive: true });
+    fsSync.mkdirSync(merged, { recursive: true, mode: 0o700 });
+    if (!lowerFile) fsSync.mkdirSync(path.join(this.dir(id), 'empty'), { recursive: true });
     // As dockerd: index=off where the kernel knows the option, so that layer dirs can be
     // reused by any mount regardless of the kernel's default.
     const indexOff = (await supportsIndexOption()) ? 'index=off,' : '';
