@@ -6,7 +6,10 @@
  *
  * Pull: rmi + wait, then `docker pull`, alternating berthd, dockerd, ...; medians.
  * Push: each run pushes to a fresh registry (so nothing is skipped or mounted).
- * Knobs: BENCH_PULL_RUNS (default 5), BENCH_PULL_MB (150). Run as root: node dist/bench/pull.js
+ * Also the CPU time each pull cost the daemon (its process and reaped children, from
+ * /proc/<pid>/stat) and the registry: on a 2-core machine the pull is CPU-bound.
+ * Knobs: BENCH_PULL_RUNS (default 5), BENCH_PULL_MB (150), BENCH_PULL_TIMELINE=1 (print
+ * where each berthd pull spent its time). Run as root: node dist/bench/pull.js
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -45,6 +48,23 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The pid of the daemon serving `socket` (dockerd's fixture does not tell). */
+function daemonPid(socket: string): number {
+  for (const p of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      if (path.basename(argv[0]) === 'dockerd' && argv.includes(`unix://${socket}`)) return Number(p);
+    } catch { /* gone */ }
+  }
+  throw new Error(`no dockerd on ${socket}`);
+}
+
+/** utime + stime + cutime + cstime of a process, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+}
+
 async function timed(cli: Cli, args: string[]): Promise<number> {
   const t0 = process.hrtime.bigint();
   const r = await cli(args, { timeoutMs: 600_000 });
@@ -56,9 +76,11 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'berth-bench-pull-'));
   let d: TestDaemon | undefined;
   let reg: Registry | undefined;
-  let dockerd: { socket: string; stop(): Promise<void> } | undefined;
+  let dockerd: Awaited<ReturnType<typeof startDockerd>> | undefined;
   try {
-    d = await TestDaemon.start({ name: 'bench-pull', target: 'berth' });
+    // BENCH_PULL_TIMELINE=1: berthd logs at debug level; its per-pull timelines are printed at the end
+    const timeline = process.env.BENCH_PULL_TIMELINE === '1';
+    d = await TestDaemon.start({ name: 'bench-pull', target: 'berth', extraArgs: timeline ? ['--log-level', 'debug'] : [] });
     reg = await startRegistry(d.netns);
     dockerd = await startDockerd(d.netns);
     const layers = [busyboxLayer()];
@@ -71,15 +93,20 @@ async function main(): Promise<void> {
     fs.rmSync(layout, { recursive: true, force: true });
     const ref = `${reg.host}/big:latest`;
     const sides = [
-      { label: 'berthd', cli: makeCli('docker', d.socket), pull: [] as number[], push: [] as number[] },
-      { label: 'dockerd', cli: makeCli('docker', dockerd.socket), pull: [] as number[], push: [] as number[] },
+      { label: 'berthd', cli: makeCli('docker', d.socket), pid: d.pid!, pull: [] as number[], push: [] as number[], cpu: [] as number[], regCpu: [] as number[] },
+      { label: 'dockerd', cli: makeCli('docker', dockerd.socket), pid: daemonPid(dockerd.socket), pull: [] as number[], push: [] as number[], cpu: [] as number[], regCpu: [] as number[] },
     ];
     for (const s of sides) await timed(s.cli, ['pull', '-q', ref]); // warm-up
+    const load0 = os.loadavg().map((x) => x.toFixed(2)).join(' ');
     for (let i = 0; i < RUNS; i++) {
       for (const s of sides) {
         await timed(s.cli, ['rmi', ref]);
         await new Promise((r) => setTimeout(r, 1000)); // layer removal settles on both
+        const c0 = cpuMs(s.pid);
+        const r0 = cpuMs(reg.proc.pid!);
         s.pull.push(await timed(s.cli, ['pull', '-q', ref]));
+        s.cpu.push(cpuMs(s.pid) - c0);
+        s.regCpu.push(cpuMs(reg.proc.pid!) - r0);
       }
     }
     for (let i = 0; i < RUNS; i++) {
@@ -104,9 +131,11 @@ async function main(): Promise<void> {
       row('docker push (to an empty registry)', median(b.push), median(dk.push), 1),
       '',
       `raw pull ms: berthd ${b.pull.map((x) => x.toFixed(0)).join(', ')}; dockerd ${dk.pull.map((x) => x.toFixed(0)).join(', ')}`,
+      `pull CPU ms (median): berthd ${median(b.cpu)}, dockerd ${median(dk.cpu)}; the registry serving them ${median(b.regCpu)}, ${median(dk.regCpu)}; load average before: ${load0}`,
       `raw push ms: berthd ${b.push.map((x) => x.toFixed(0)).join(', ')}; dockerd ${dk.push.map((x) => x.toFixed(0)).join(', ')}`,
     ].join('\n');
     process.stdout.write(table + '\n');
+    if (timeline) for (const l of d.log().split('\n').filter((x) => x.includes('msg="pull '))) process.stdout.write(`${l.replace(/^.*msg=/, '')}\n`);
     const resDir = path.join(__dirname, '..', '..', 'bench', 'results');
     fs.mkdirSync(resDir, { recursive: true });
     fs.writeFileSync(path.join(resDir, `pull-${new Date().toISOString().replace(/[:.]/g, '-')}.md`), table + '\n');

@@ -76,9 +76,26 @@ export class ContentStore {
    * `digest` (a pull's layer workers hash while they stream). The temp file is gone after.
    */
   async adopt(tmp: string, digest: string): Promise<void> {
-    checkDigest(digest);
-    if (path.dirname(tmp) !== this.ingestDir || !path.basename(tmp).startsWith(TEMP_PREFIX)) throw invalidParameter(`not an ingest file: ${tmp}`);
-    try { await this.commitTemp(tmp, digest); } finally { await fs.rm(tmp, { force: true }); }
+    await this.adoptAll([{ tmp, digest }], false);
+  }
+
+  /**
+   * adopt() for several files at once, with one fsync of the blobs dir. With `flushed` the
+   * caller has already made their bytes durable (a pull's one syncfs over the layers and the
+   * blobs), so they are not fsynced again one by one.
+   */
+  async adoptAll(files: { tmp: string; digest: string }[], flushed: boolean): Promise<void> {
+    for (const { tmp, digest } of files) {
+      checkDigest(digest);
+      if (path.dirname(tmp) !== this.ingestDir || !path.basename(tmp).startsWith(TEMP_PREFIX)) throw invalidParameter(`not an ingest file: ${tmp}`);
+    }
+    try {
+      let renamed = false;
+      for (const { tmp, digest } of files) renamed = (await this.placeTemp(tmp, digest, !flushed)) || renamed;
+      if (renamed) await fsyncDir(this.blobsDir);
+    } finally {
+      for (const { tmp } of files) await fs.rm(tmp, { force: true });
+    }
   }
 
   async writeBuffer(data: Buffer, expected?: string): Promise<BlobInfo> {
@@ -86,13 +103,20 @@ export class ContentStore {
   }
 
   private async commitTemp(tmp: string, digest: string): Promise<void> {
-    const fh = await fs.open(tmp, 'r');
-    try { await fh.sync(); } finally { await fh.close(); }
+    if (await this.placeTemp(tmp, digest, true)) await fsyncDir(this.blobsDir);
+  }
+
+  /** Renames a temp file into blobs/ (fsynced first with `sync`); false when the blob was there. */
+  private async placeTemp(tmp: string, digest: string, sync: boolean): Promise<boolean> {
+    if (sync) {
+      const fh = await fs.open(tmp, 'r');
+      try { await fh.sync(); } finally { await fh.close(); }
+    }
     const dest = this.blobPath(digest);
-    if (await this.exists(digest)) return;
+    if (await this.exists(digest)) return false;
     await fs.chmod(tmp, 0o444);
     await fs.rename(tmp, dest);
-    await fsyncDir(this.blobsDir);
+    return true;
   }
 
   async exists(digest: string): Promise<boolean> {

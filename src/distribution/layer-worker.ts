@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { PassThrough, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { Transform } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { extractTar } from '../util/tar-extract';
 import { decompressStream } from '../util/tar-decompress';
@@ -16,7 +15,7 @@ import type { TlsMaterial } from './hosts';
  * carry every byte (two hashes, gunzip callbacks, tar parsing, writes): this spreads the
  * layers of a pull over the cores, as dockerd's goroutines do.
  *
- * Messages out: { progress: n } (about 10 a second), then { done: { diffId, size } } or
+ * Messages out: { progress: n } (about 10 a second), then { done: { diffId, size }, times } or
  * { error: message, status?: http status when the GET itself failed, verify?: true }.
  */
 export interface LayerJob {
@@ -37,13 +36,15 @@ async function run(job: LayerJob, post: (m: object) => void): Promise<void> {
     post({ error: `fetching layer ${job.digest}: status ${res.status}`, status: res.status });
     return;
   }
+  const times = { response: Date.now(), downloaded: 0, unpacked: 0 };
   const hash = createHash('sha256');
   let n = 0;
   let last = 0;
   let tooLong = false;
-  const file = createWriteStream(job.blobTmp, { mode: 0o600, flags: 'wx' });
-  const toFile = new PassThrough();
-  const filed = pipeline(toFile, file);
+  // The blob goes to its temp file with write(2) on this thread (no thread-pool round trip
+  // per chunk); the pull's one syncfs flushes it before the store adopts it.
+  const fd = openSync(job.blobTmp, 'wx', 0o600);
+  let writeError: unknown;
   const counter = new Transform({
     transform(chunk: Buffer, _e, cb) {
       n += chunk.length;
@@ -51,17 +52,20 @@ async function run(job: LayerJob, post: (m: object) => void): Promise<void> {
       hash.update(chunk);
       const now = Date.now();
       if (now - last >= 100) { last = now; post({ progress: n }); }
-      if (!toFile.write(chunk)) toFile.once('drain', () => cb(null, chunk));
-      else cb(null, chunk);
+      try {
+        for (let off = 0; off < chunk.length;) off += writeSync(fd, chunk, off);
+      } catch (e) { writeError = e; cb(e as Error); return; }
+      cb(null, chunk);
     },
-    flush(cb) { toFile.end(); cb(); },
+    flush(cb) { times.downloaded = Date.now(); cb(); },
   });
   res.body.on('error', (e) => counter.destroy(e));
+  counter.on('error', () => res.body.destroy());
   res.body.pipe(counter);
   let unpackError: unknown;
   const unpacked = (async () => {
     const { stream } = await decompressStream(counter);
-    return extractTar(stream, job.diffDir);
+    return extractTar(stream, job.diffDir, { sync: true }); // this thread does nothing else
   })().catch((e: unknown) => {
     // drain the rest so that the digest check can name a corrupt blob as the cause
     unpackError = e;
@@ -69,7 +73,13 @@ async function run(job: LayerJob, post: (m: object) => void): Promise<void> {
     counter.resume();
     return undefined;
   });
-  const [r] = await Promise.all([unpacked, filed.catch((e: unknown) => { unpackError ??= e; })]);
+  void unpacked.then(() => { times.unpacked = Date.now(); });
+  let r: Awaited<typeof unpacked>;
+  try { r = await unpacked; } finally { closeSync(fd); }
+  if (writeError) {
+    post({ error: `failed to register layer: ${writeError instanceof Error ? writeError.message : String(writeError)}` });
+    return;
+  }
   const got = `sha256:${hash.digest('hex')}`;
   if (tooLong || n !== job.size || got !== job.digest) {
     post({ error: `filesystem layer verification failed for digest ${job.digest}`, verify: true });
@@ -80,7 +90,7 @@ async function run(job: LayerJob, post: (m: object) => void): Promise<void> {
     return;
   }
   post({ progress: n });
-  post({ done: { diffId: r.diffId, size: r.size } });
+  post({ done: { diffId: r.diffId, size: r.size }, times });
 }
 
 parentPort?.on('message', (job: LayerJob) => {

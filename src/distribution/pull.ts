@@ -15,7 +15,6 @@ import { ACCEPT, MT, parseManifest, parsePlatformString, selectPlatform, type De
 import { shortDigest, status, throttled, type ProgressSink } from './progress';
 import type { DistributionService } from './service';
 import { limiter } from './limit';
-import { syncFs } from '../snapshots/mounts';
 
 /**
  * docker pull: manifest (index -> the platform's manifest), config, then every missing
@@ -82,9 +81,21 @@ function counter(d: Descriptor, onBytes: (n: number) => void, tee: PassThrough):
   });
 }
 
+/** A layer ready to commit; from a worker, its compressed blob still waits in the ingest dir. */
+type PulledLayer = UnpackedLayer & { blob?: { tmp: string; digest: string } };
+
 const verifyError = (d: Descriptor) => invalidParameter(`filesystem layer verification failed for digest ${d.digest}`);
 
+/** Where a pull spends its time (ms since it began), for the debug log. */
+class Timeline {
+  private t0 = Date.now();
+  private parts: string[] = [];
+  mark(what: string, at = Date.now()): void { this.parts.push(`${what} ${at - this.t0}`); }
+  toString(): string { return this.parts.join(', '); }
+}
+
 export async function pullImage(svc: DistributionService, o: PullOptions, out: ProgressSink): Promise<string> {
+  const tl = new Timeline();
   const ref = pullReference(o.name, o.tag);
   const images = svc.images;
   const want: Platform = o.platform ? parsePlatformString(o.platform, hostArch()) : { os: 'linux', architecture: hostArch() };
@@ -99,6 +110,7 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
     }
   }
   if (!m) throw notFound(`manifest for ${familiarString(ref)} not found`);
+  tl.mark('manifest');
   out({ status: `Pulling from ${ref.path}`, id: refText });
   const topDigest = m.digest;
   let parsed = parseManifest(m.body, m.type);
@@ -117,17 +129,18 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
     throw notFound(`image with reference ${familiarString(ref)} was found but does not match the specified platform: wanted ${want.os}/${want.architecture}, actual: ${config.os}/${config.architecture}`);
   }
   const id = sha256Digest(configBytes);
+  tl.mark('config');
   await images.pendingCleanup; // layers an rmi just released are gone, not "Already exists"
   const existed = !!images.records.image(id);
   const tagRefs = ref.tag ? [ref] : [];
   const digestRef: Reference = { domain: ref.domain, path: ref.path, digest: topDigest };
   const before = ref.tag ? images.records.refTarget(`${ref.domain}/${ref.path}:${ref.tag}`) : undefined;
   const chains = chainIds(diffIds);
-  const limit = limiter(svc.opts.maxConcurrentDownloads ?? 6);
+  const limit = limiter(svc.workers.size);
   const emptyTmp = path.join(images.layers.root, '.tmp-absent');
   // Pinned before the check, so that a concurrent clean-up cannot take a layer said to exist.
   const releases: (() => void)[] = [images.pinLayers(chains)];
-  const unpacked: Promise<UnpackedLayer>[] = manifest.layers.map((d, i) => {
+  const unpacked: Promise<PulledLayer>[] = manifest.layers.map((d, i) => {
     const sid = shortDigest(d.digest);
     const have = images.records.layer(chains[i]);
     if (have) {
@@ -135,11 +148,13 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
       return Promise.resolve({ prepared: { tmp: emptyTmp, link: '' }, diffId: diffIds[i], size: have.size });
     }
     out(status(sid, 'Pulling fs layer'));
-    return limit(() => downloadLayer(svc, s, d, sid, out, releases));
+    return limit(() => { tl.mark(`${sid} start`); return downloadLayer(svc, s, d, sid, out, releases, tl); });
   });
   const settled = await Promise.allSettled(unpacked);
+  tl.mark('layers');
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  const layers = settled.filter((r): r is PromiseFulfilledResult<UnpackedLayer> => r.status === 'fulfilled').map((r) => r.value);
+  const layers = settled.filter((r): r is PromiseFulfilledResult<PulledLayer> => r.status === 'fulfilled').map((r) => r.value);
+  const blobs = layers.flatMap((l) => (l.blob ? [l.blob] : []));
   try {
     if (failed) {
       for (const l of layers) await images.layers.discard(l.prepared);
@@ -151,9 +166,15 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
         throw invalidParameter(`failed to register layer: layer ${manifest.layers[i].digest} unpacks to ${layers[i].diffId}, the config says ${diffIds[i]}`);
       }
     }
-    // the layers were unpacked without a flush each: one syncfs covers them all
-    if (layers.some((l) => l.prepared.tmp !== emptyTmp)) await syncFs(images.layers.root);
-    await images.commitImage({ config: configBytes, layers, tags: tagRefs, digests: [digestRef] });
+    // The layers and blobs were written without a flush each: one syncfs covers them all (the
+    // content store and the layers share the data root's file system), after the layers'
+    // renames and before their records; only then are the blobs renamed into the store.
+    await images.commitImage({
+      config: configBytes, layers, tags: tagRefs, digests: [digestRef],
+      syncfs: layers.some((l) => l.prepared.tmp !== emptyTmp),
+      afterFlush: async () => { tl.mark('renamed+syncfs'); await images.content.adoptAll(blobs, true); },
+    });
+    tl.mark('committed');
     images.records.tx(() => {
       manifest.layers.forEach((d, i) => {
         if (d.mediaType === MT.dockerForeignLayer) return;
@@ -165,8 +186,10 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
       });
     });
   } finally {
+    for (const b of blobs) await fs.rm(b.tmp, { force: true });
     for (const r of releases) r();
   }
+  if (images.log?.level === 'debug') images.log.debug(`pull ${familiarString(ref)}: ${tl}`);
   out({ status: `Digest: ${topDigest}` });
   const shown = familiarString(ref);
   const upToDate = existed && (!ref.tag || before === id);
@@ -180,7 +203,7 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
  * The layer on a worker thread (./layer-worker.ts). Undefined when the worker's GET did not
  * answer 200 (an expired token, a 404...): the in-process path then fetches it and reports.
  */
-async function layerInWorker(svc: DistributionService, s: RegistrySession, d: Descriptor, sid: string, out: ProgressSink, releases: (() => void)[]): Promise<UnpackedLayer | undefined> {
+async function layerInWorker(svc: DistributionService, s: RegistrySession, d: Descriptor, sid: string, out: ProgressSink, releases: (() => void)[], tl: Timeline): Promise<PulledLayer | undefined> {
   const images = svc.images;
   const draw = throttled(out);
   const blobTmp = path.join(images.content.ingestDir, `.tmp-${randomBytes(8).toString('hex')}`);
@@ -193,24 +216,30 @@ async function layerInWorker(svc: DistributionService, s: RegistrySession, d: De
         url: s.url(`blobs/${d.digest}`), headers: s.authHeaders(), tls: s.endpoint.tls, insecure: s.endpoint.insecure,
         digest: d.digest, size: d.size, diffDir, blobTmp,
       }, (n) => draw(sid, 'Downloading', n, d.size));
-      if ('done' in r) { result = r.done; return; }
+      if ('done' in r) {
+        result = r.done;
+        tl.mark(`${sid} response`, r.times.response);
+        tl.mark(`${sid} downloaded`, r.times.downloaded);
+        tl.mark(`${sid} unpacked`, r.times.unpacked);
+        return;
+      }
       if (r.status !== undefined) { fallBack = true; throw new Error(r.error); }
       throw invalidParameter(r.error);
     }, { sync: false }).catch((e: unknown) => { if (fallBack) return undefined; throw e; });
-    if (!prepared || !result) return undefined;
+    if (!prepared || !result) { await fs.rm(blobTmp, { force: true }); return undefined; }
     out(status(sid, 'Verifying Checksum'));
     out(status(sid, 'Download complete'));
-    try { await images.content.adopt(blobTmp, d.digest); } catch (e) { await images.layers.discard(prepared); throw e; }
     out({ status: 'Extracting', progressDetail: { current: d.size, total: d.size }, progress: '', id: sid });
     out(status(sid, 'Pull complete'));
-    return { prepared, diffId: result.diffId, size: result.size };
-  } finally {
+    return { prepared, diffId: result.diffId, size: result.size, blob: { tmp: blobTmp, digest: d.digest } };
+  } catch (e) {
     await fs.rm(blobTmp, { force: true });
+    throw e;
   }
 }
 
-async function downloadLayer(svc: DistributionService, s: RegistrySession, d: Descriptor, sid: string, out: ProgressSink, releases: (() => void)[]): Promise<UnpackedLayer> {
-  const viaWorker = await layerInWorker(svc, s, d, sid, out, releases);
+async function downloadLayer(svc: DistributionService, s: RegistrySession, d: Descriptor, sid: string, out: ProgressSink, releases: (() => void)[], tl: Timeline): Promise<PulledLayer> {
+  const viaWorker = await layerInWorker(svc, s, d, sid, out, releases, tl);
   if (viaWorker) return viaWorker;
   const images = svc.images;
   const res = await s.check(await s.send('GET', s.url(`blobs/${d.digest}`)), [200], `fetching layer ${d.digest}`);

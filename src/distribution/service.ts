@@ -16,7 +16,7 @@ import { LayerWorkers } from './workers';
 export interface DistributionOptions extends RegistryHostsOptions {
   images: LocalImageService;
   db: DB;
-  /** parallel layer downloads and uploads (dockerd: 3 and 5) */
+  /** parallel layer downloads and uploads (dockerd: 3 and 5; berth: 8 and 5) */
   maxConcurrentDownloads?: number;
   maxConcurrentUploads?: number;
 }

@@ -4,18 +4,23 @@ import { Worker } from 'node:worker_threads';
 import type { LayerJob } from './layer-worker';
 
 /**
- * A small pool of layer workers (./layer-worker.ts), kept for the daemon's life and unref'd.
- * Each runs one layer at a time; jobs queue in order. A worker that dies is replaced.
+ * A pool of layer workers (./layer-worker.ts), unref'd. Each runs one layer at a time; jobs
+ * queue in order. A worker that dies is replaced. The pool grows to `size` (by default 8,
+ * so the layers of a usual image all start at once: with fewer, the last ones start when the
+ * first end and unpack alone at the end); `keep` workers stay for the daemon's life (warm
+ * for the next pull), the others end after `idleMs` without work (each costs ~11 MB).
  */
-export type LayerResult = { done: { diffId: string; size: number } } | { error: string; status?: number; verify?: boolean };
+export type LayerResult = { done: { diffId: string; size: number }; times: LayerTimes } | { error: string; status?: number; verify?: boolean };
+/** When (Date.now()) the response came, the last byte arrived and the unpack ended. */
+export interface LayerTimes { response: number; downloaded: number; unpacked: number }
 
-interface Slot { w: Worker; busy: boolean }
+interface Slot { w: Worker; busy: boolean; idle?: NodeJS.Timeout }
 
 export class LayerWorkers {
   private slots: Slot[] = [];
   private queue: { job: LayerJob; onProgress: (n: number) => void; resolve: (r: LayerResult) => void; reject: (e: unknown) => void }[] = [];
 
-  constructor(readonly size = Math.max(3, Math.min(6, os.cpus().length * 2))) {}
+  constructor(readonly size = 8, readonly keep = Math.min(size, Math.max(2, os.cpus().length)), readonly idleMs = 60_000) {}
 
   private spawn(): Slot {
     const w = new Worker(path.join(__dirname, 'layer-worker.js'));
@@ -40,12 +45,14 @@ export class LayerWorkers {
     const t = this.queue.shift()!;
     const s = slot;
     s.busy = true;
+    clearTimeout(s.idle);
     const finish = () => {
       s.w.off('message', onMsg);
       s.w.off('error', onErr);
       s.w.off('exit', onExit);
       s.busy = false;
       this.next();
+      if (!s.busy) this.retireLater(s);
     };
     const onMsg = (m: { progress?: number } & Partial<LayerResult>) => {
       if (typeof m.progress === 'number') { t.onProgress(m.progress); return; }
@@ -59,5 +66,14 @@ export class LayerWorkers {
     s.w.on('error', onErr);
     s.w.on('exit', onExit);
     s.w.postMessage(t.job);
+  }
+
+  private retireLater(s: Slot): void {
+    s.idle = setTimeout(() => {
+      if (s.busy || this.slots.length <= this.keep) return;
+      this.slots = this.slots.filter((x) => x !== s);
+      void s.w.terminate();
+    }, this.idleMs);
+    s.idle.unref();
   }
 }

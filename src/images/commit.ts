@@ -5,6 +5,7 @@ import { sha256Digest } from '../util/ids';
 import { referenceString, type Reference } from '../util/reference';
 import { decompressStream } from '../util/tar-decompress';
 import { extractTar } from '../util/tar-extract';
+import { syncFs } from '../snapshots/mounts';
 import type { LocalImageService } from './service';
 
 /**
@@ -86,6 +87,16 @@ export interface CommitOptions {
   /** name@digest references (RepoDigests), e.g. the manifest digest of a pull */
   digests?: Reference[];
   parent?: string;
+  /**
+   * The layers were unpacked without a flush (unpackLayer's sync: false): they are renamed
+   * into place without an fsync each, then one syncfs of the layer store's file system makes
+   * their files, lower chains and links durable before `afterFlush` and the records. A layer
+   * dir without its record is removed by reconcile after a crash, so none is ever used
+   * before it is on disk.
+   */
+  syncfs?: boolean;
+  /** Runs after that syncfs, before the records (a pull puts its verified blobs in the store). */
+  afterFlush?: () => Promise<void>;
 }
 
 /** Returns the image id. The unpacked temp dirs are consumed (or removed) either way. */
@@ -108,10 +119,12 @@ export async function commitImage(s: LocalImageService, o: CommitOptions): Promi
         const dir = chain.slice('sha256:'.length);
         const had = s.records.layer(chain);
         const parentDir = parent ? parent.slice('sha256:'.length) : null;
-        const created = await s.layers.commitLayer(o.layers[i].prepared, dir, parentDir);
+        const created = await s.layers.commitLayer(o.layers[i].prepared, dir, parentDir, !o.syncfs);
         if (!created && !(await s.layers.exists(dir))) throw system(`layer ${chain} vanished while committing`);
         if (!had) fresh.push({ chain, diffId: diffIds[i], parent, size: o.layers[i].size });
       }
+      if (o.syncfs) await syncFs(s.layers.root);
+      await o.afterFlush?.();
       const size = o.layers.reduce((n, l) => n + l.size, 0);
       s.records.tx(() => {
         for (const l of fresh) s.records.insertLayer({ chain_id: l.chain, diff_id: l.diffId, parent: l.parent, dir: l.chain.slice(7), size: l.size });

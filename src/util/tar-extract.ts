@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, promises as fs } from 'node:fs';
+import * as fsSync from 'node:fs';
+import { createWriteStream, promises as fsp, type Stats } from 'node:fs';
 import * as path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import { invalidParameter } from '../errdefs';
@@ -30,6 +31,64 @@ export interface ExtractResult {
   size: number;
 }
 
+/** The file-system calls extraction makes, as promises. */
+export interface FsCalls {
+  lstat(p: string): Promise<Stats>;
+  mkdir(p: string, o: { mode: number }): Promise<unknown>;
+  readlink(p: string): Promise<string>;
+  rm(p: string, o: { recursive: boolean; force: boolean }): Promise<void>;
+  chmod(p: string, mode: number): Promise<void>;
+  lutimes(p: string, atime: Date, mtime: Date): Promise<void>;
+  utimes(p: string, atime: Date, mtime: Date): Promise<void>;
+  symlink(target: string, p: string): Promise<void>;
+  link(existing: string, p: string): Promise<void>;
+  lchown(p: string, uid: number, gid: number): Promise<void>;
+}
+
+/**
+ * The same calls made synchronously (extractTar's `sync`), for a worker thread that has
+ * nothing else to do: no round trip through libuv's thread pool per call (a layer of 300
+ * symlinks makes 1200 calls), which under load costs more than the calls themselves.
+ */
+const syncCalls: FsCalls = {
+  lstat: async (p) => fsSync.lstatSync(p),
+  mkdir: async (p, o) => fsSync.mkdirSync(p, o),
+  readlink: async (p) => fsSync.readlinkSync(p),
+  rm: async (p, o) => fsSync.rmSync(p, o),
+  chmod: async (p, m) => fsSync.chmodSync(p, m),
+  lutimes: async (p, a, m) => fsSync.lutimesSync(p, a, m),
+  utimes: async (p, a, m) => fsSync.utimesSync(p, a, m),
+  symlink: async (t, p) => fsSync.symlinkSync(t, p),
+  link: async (e, p) => fsSync.linkSync(e, p),
+  lchown: async (p, u, g) => fsSync.lchownSync(p, u, g),
+};
+
+/** A new file (O_EXCL) written with write(2) on the calling thread; for syncCalls. */
+class SyncFileWriter extends Writable {
+  bytesWritten = 0;
+  private fd: number | undefined;
+  constructor(abs: string) {
+    super({ highWaterMark: 1 << 20 });
+    this.fd = fsSync.openSync(abs, 'wx', 0o600);
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+    try {
+      let off = 0;
+      while (off < chunk.length) off += fsSync.writeSync(this.fd!, chunk, off);
+      this.bytesWritten += chunk.length;
+      cb();
+    } catch (e) { cb(e as Error); }
+  }
+  override _final(cb: (e?: Error | null) => void): void { this.closeFd(cb); }
+  override _destroy(e: Error | null, cb: (e?: Error | null) => void): void { this.closeFd(() => cb(e)); }
+  private closeFd(cb: (e?: Error | null) => void): void {
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) { cb(); return; }
+    try { fsSync.closeSync(fd); cb(); } catch (e) { cb(e as Error); }
+  }
+}
+
 const WHITEOUT_PREFIX = '.wh.';
 const WHITEOUT_META_PREFIX = '.wh..wh.';
 const WHITEOUT_OPAQUE = '.wh..wh..opq';
@@ -54,7 +113,7 @@ const isENOENT = (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOENT';
  * Resolves directory components under root as if root were `/`: symlinks are followed but
  * clamped to the root. With `create`, missing directories are made (mode 0755).
  */
-export async function resolveDirInRoot(root: string, parts: string[], create: boolean, known?: Set<string>): Promise<string> {
+export async function resolveDirInRoot(root: string, parts: string[], create: boolean, known?: Set<string>, fs: FsCalls = fsp): Promise<string> {
   let resolved: string[] = [];
   const queue = [...parts];
   let links = 0;
@@ -87,7 +146,7 @@ export async function resolveDirInRoot(root: string, parts: string[], create: bo
 }
 
 /** Checks that every component from root to `abs` is a real directory (no symlinks). */
-async function assertNoSymlinkPath(root: string, absDir: string): Promise<void> {
+async function assertNoSymlinkPath(root: string, absDir: string, fs: FsCalls): Promise<void> {
   const rel = path.relative(root, absDir);
   if (rel.startsWith('..') || path.isAbsolute(rel)) throw invalidParameter(`invalid tar entry: ${absDir} is outside of the layer`);
   let cur = root;
@@ -102,8 +161,10 @@ interface DirMeta { abs: string; mode: number; mtime: Date }
 
 type Header = tar.Header;
 
-export async function extractTar(src: Readable, root: string, opts: { whiteouts?: 'overlay' | 'keep' } = {}): Promise<ExtractResult> {
+export async function extractTar(src: Readable, root: string, opts: { whiteouts?: 'overlay' | 'keep'; /** synchronous fs calls (see syncCalls) */ sync?: boolean } = {}): Promise<ExtractResult> {
   const whiteouts = opts.whiteouts ?? 'overlay';
+  const fs: FsCalls = opts.sync ? syncCalls : fsp;
+  const newFile = (abs: string) => (opts.sync ? new SyncFileWriter(abs) : createWriteStream(abs, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }));
   const hash = createHash('sha256');
   let size = 0;
   const dirs = new Map<string, DirMeta>();
@@ -119,7 +180,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
     if (pendingSpecial.size === 0) return;
     const list = [...pendingSpecial.values()];
     pendingSpecial.clear();
-    for (const s of list) await assertNoSymlinkPath(root, path.dirname(s.abs));
+    for (const s of list) await assertNoSymlinkPath(root, path.dirname(s.abs), fs);
     await makeSpecialFiles(list);
   };
   /** A later entry at (or under) a pending device replaces it, as it would on disk. */
@@ -140,7 +201,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
   };
 
   const applyMeta = async (abs: string, h: Header, isLink = false) => {
-    await chown(abs, h.uid ?? 0, h.gid ?? 0);
+    await chown(abs, h.uid ?? 0, h.gid ?? 0, fs.lchown);
     if (!isLink) await fs.chmod(abs, (h.mode ?? 0o644) & 0o7777);
     const mt = h.mtime ?? new Date(0);
     await fs.lutimes(abs, mt, mt);
@@ -158,13 +219,13 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
     if (parts.length === 0) {
       // the root entry (`./`): its metadata belongs to the layer root
       if (h.type === 'directory') {
-        await chown(root, h.uid ?? 0, h.gid ?? 0);
+        await chown(root, h.uid ?? 0, h.gid ?? 0, fs.lchown);
         dirs.delete(root);
         dirs.set(root, { abs: root, mode: (h.mode ?? 0o755) & 0o7777, mtime: h.mtime ?? new Date(0) });
       }
       return;
     }
-    const parent = await resolveDirInRoot(root, parts.slice(0, -1), true, realDirs);
+    const parent = await resolveDirInRoot(root, parts.slice(0, -1), true, realDirs, fs);
 
     if (whiteouts === 'overlay' && base.startsWith(WHITEOUT_PREFIX)) {
       if (base === WHITEOUT_OPAQUE) { opaque.add(parent); return; }
@@ -184,7 +245,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
       case 'directory': {
         await removeExisting(abs, true);
         await fs.mkdir(abs, { mode: 0o700 }).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; });
-        await chown(abs, h.uid ?? 0, h.gid ?? 0);
+        await chown(abs, h.uid ?? 0, h.gid ?? 0, fs.lchown);
         noteXattrs(abs);
         dirs.delete(abs);
         dirs.set(abs, { abs, mode, mtime: h.mtime ?? new Date(0) });
@@ -193,7 +254,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
       case 'file':
       case 'contiguous-file': {
         await removeExisting(abs, false);
-        const out = createWriteStream(abs, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
+        const out = newFile(abs);
         await pipeline(stream, out);
         size += out.bytesWritten;
         await applyMeta(abs, h);
@@ -209,7 +270,7 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
       case 'link': {
         const lparts = cleanTarPath(h.linkname ?? '');
         if (lparts.length === 0) throw invalidParameter(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}`);
-        const ldir = await resolveDirInRoot(root, lparts.slice(0, -1), false, realDirs).catch(() => {
+        const ldir = await resolveDirInRoot(root, lparts.slice(0, -1), false, realDirs, fs).catch(() => {
           throw invalidParameter(`invalid hardlink ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: target not in layer`);
         });
         const target = path.join(ldir, lparts[lparts.length - 1]);
@@ -253,13 +314,13 @@ export async function extractTar(src: Readable, root: string, opts: { whiteouts?
   await Promise.all([pipeline(src, hashing, extract), done]);
 
   await flushSpecial();
-  for (const d of opaque) await assertNoSymlinkPath(root, d);
+  for (const d of opaque) await assertNoSymlinkPath(root, d, fs);
   await setOpaque([...opaque]);
   const live = [];
   for (const x of xattrs) {
     // a later entry may have replaced the file; attributes belong to what is there now
     if (!(await fs.lstat(x.abs).catch(() => null))) continue;
-    await assertNoSymlinkPath(root, path.dirname(x.abs));
+    await assertNoSymlinkPath(root, path.dirname(x.abs), fs);
     live.push(x);
   }
   await setXattrs(live);

@@ -20,8 +20,8 @@ export interface SpecialFile {
 }
 
 /** Owners are kept; without root (unit tests, rootless) EPERM is ignored, as Docker does rootless. */
-export async function chown(abs: string, uid: number, gid: number): Promise<void> {
-  try { await fs.lchown(abs, uid, gid); } catch (e) {
+export async function chown(abs: string, uid: number, gid: number, lchown: (p: string, uid: number, gid: number) => Promise<void> = fs.lchown): Promise<void> {
+  try { await lchown(abs, uid, gid); } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EPERM' || process.getuid?.() === 0) throw e;
   }
 }

@@ -79,3 +79,26 @@ test('content: reconcile removes interrupted ingests', async () => {
   assert.deepEqual(readdirSync(s.ingestDir), []);
   assert.ok(existsSync(s.blobPath(kept.digest)));
 });
+
+test('content: adoptAll places files written into the ingest dir, keeps an existing blob, and refuses others', async () => {
+  const s = await store();
+  const a = Buffer.from('layer a');
+  const b = Buffer.from('layer b');
+  await s.writeBuffer(b);
+  const ta = path.join(s.ingestDir, '.tmp-aaaa');
+  const tb = path.join(s.ingestDir, '.tmp-bbbb');
+  writeFileSync(ta, a);
+  writeFileSync(tb, Buffer.from('not b: an existing blob is not replaced'));
+  await s.adoptAll([{ tmp: ta, digest: digestOf(a) }, { tmp: tb, digest: digestOf(b) }], true);
+  assert.deepEqual(await s.readBuffer(digestOf(a)), a);
+  assert.deepEqual(await s.readBuffer(digestOf(b)), b);
+  assert.deepEqual(readdirSync(s.ingestDir), []);
+  // a path outside the ingest dir is refused before anything moves or goes
+  const tc = path.join(s.ingestDir, '.tmp-cccc');
+  writeFileSync(tc, Buffer.from('c'));
+  const outside = path.join(s.root, 'elsewhere');
+  writeFileSync(outside, Buffer.from('d'));
+  await assert.rejects(s.adoptAll([{ tmp: tc, digest: digestOf(Buffer.from('c')) }, { tmp: outside, digest: digestOf(Buffer.from('d')) }], true), (e) => isInvalidParameter(e));
+  assert.ok(!(await s.exists(digestOf(Buffer.from('c')))));
+  assert.ok(existsSync(outside));
+});

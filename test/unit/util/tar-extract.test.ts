@@ -26,8 +26,11 @@ function dirs() {
   return { base, root, outside };
 }
 
+/** tar-extract-sync.test.ts runs this file again with the synchronous calls (a pull's layer workers use them). */
+const sync = process.env.BERTH_TAR_SYNC === '1';
+
 async function extract(entries: Entry[], root: string) {
-  return extractTar(tarStream(await makeTar(entries)), root);
+  return extractTar(tarStream(await makeTar(entries)), root, { sync });
 }
 
 function assertOutsideUntouched(outside: string) {
