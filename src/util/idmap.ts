@@ -1,4 +1,5 @@
-import { promises as fs } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { invalidParameter } from '../errdefs';
 
@@ -60,33 +61,54 @@ export function mapOwner<T extends { uid?: number; gid?: number }>(h: T, map: (u
 /**
  * Shifts the owners of everything under `root` (root included) from container ids to host
  * ids: what a layer unpacked with the tar's own ids becomes on a remapped data root. Each inode
- * once (hard links); symlinks themselves (lchown). chown clears setuid/setgid on files, so
- * those mode bits are put back.
+ * once (hard links); symlinks themselves (lchown). chown clears setuid/setgid and file
+ * capabilities (security.capability), so those are put back (capabilities with one getfattr
+ * and one setfattr for the whole tree, and only when the tree has any).
  */
 export async function shiftTree(root: string, m: IdMapping): Promise<void> {
+  // every inode once (hard links), children before their directory
+  const found: { p: string; st: Stats }[] = [];
   const seen = new Set<string>();
-  const shift = async (p: string, st: import('node:fs').Stats) => {
-    const key = `${st.dev}:${st.ino}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    const { uid, gid } = toHost(m, st.uid, st.gid);
-    await fs.lchown(p, uid, gid);
-    if (!st.isSymbolicLink() && !st.isDirectory() && (st.mode & 0o6000)) await fs.chmod(p, st.mode & 0o7777);
-  };
   const walk = async (dir: string): Promise<void> => {
-    const entries = await fs.readdir(dir, { withFileTypes: true });
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
+    for (const name of await fs.readdir(dir)) {
+      const p = path.join(dir, name);
       const st = await fs.lstat(p);
-      if (st.isDirectory()) {
-        await walk(p);
-        // a directory's mtime is kept by chown; its own owner last, after its entries
-      }
-      await shift(p, st);
+      if (st.isDirectory()) await walk(p);
+      const key = `${st.dev}:${st.ino}`;
+      if (!seen.has(key)) { seen.add(key); found.push({ p, st }); }
     }
   };
   await walk(root);
-  await shift(root, await fs.lstat(root));
+  found.push({ p: root, st: await fs.lstat(root) });
+  // no spawn for a tree without regular files (a container's empty upper dir)
+  const caps = found.some((f) => f.st.isFile()) ? await fileCaps(root) : '';
+  for (const { p, st } of found) {
+    const { uid, gid } = toHost(m, st.uid, st.gid);
+    await fs.lchown(p, uid, gid);
+    if (st.isFile() && (st.mode & 0o6000)) await fs.chmod(p, st.mode & 0o7777);
+  }
+  if (caps) await tool('setfattr', ['-h', '--restore=-'], root, `${caps}\n`);
+}
+
+/** getfattr's dump of the tree's security.capability attributes ('' when none, or no getfattr). */
+async function fileCaps(root: string): Promise<string> {
+  try {
+    return (await tool('getfattr', ['-R', '-P', '-h', '-d', '-m', '^security\\.capability$', '-e', 'hex', '.'], root)).trim();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw e;
+  }
+}
+
+function tool(cmd: string, args: string[], cwd: string, input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(err, { message: `${cmd}: ${String(stderr).trim() || err.message}` }));
+      else resolve(String(stdout));
+    });
+    child.stdin?.on('error', () => undefined); // a tool that exits without reading: its exit code tells
+    child.stdin?.end(input);
+  });
 }
 
 /** `uid.gid` of the remapped root: the name of the data root's subdirectory, as dockerd names it. */

@@ -171,6 +171,20 @@ describe('userns-remap', { concurrency: false }, () => {
     } finally { await reg.stop(); }
   });
 
+  it('import keeps setuid bits and file capabilities through the shift', async () => {
+    const src = fs.mkdtempSync(path.join(d.root, 'caps-'));
+    for (const f of ['capped', 'suid']) fs.copyFileSync('/bin/true', path.join(src, f));
+    fs.chmodSync(path.join(src, 'suid'), 0o4755);
+    const cap = '0x0100000200200000000000000000000000000000'; // cap_net_raw+ep
+    sh('setfattr', ['-n', 'security.capability', '-v', cap, path.join(src, 'capped')]);
+    const tarball = execFileSync('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=security.capability', '-C', src, '-cf', '-', 'capped', 'suid']);
+    ok(await docker(['import', '-', 'ux-caps'], { input: tarball }));
+    const dir = ok(await docker(['image', 'inspect', '-f', '{{.GraphDriver.Data.UpperDir}}', 'ux-caps'])).trim();
+    assert.match(sh('getfattr', ['-n', 'security.capability', '-e', 'hex', path.join(dir, 'capped')]), new RegExp(cap));
+    assert.deepEqual([stat(path.join(dir, 'suid')).mode & 0o7777, stat(path.join(dir, 'suid')).uid], [0o4755, start]);
+    ok(await docker(['rmi', 'ux-caps']));
+  });
+
   it('--userns=host runs with the host map', async () => {
     const out = ok(await docker(['run', '--rm', ...NONE, '--userns=host', 'busybox', 'cat', '/proc/self/uid_map']));
     assert.deepEqual(out.trim().split(/\s+/), ['0', '0', '4294967295']);

@@ -81,7 +81,7 @@ test('tar owners: ids rewritten in place, bodies and long names untouched, big i
   } finally { fs.rmSync(file, { force: true }); }
 });
 
-test('shiftTree: every inode once (hard links), symlinks themselves, setuid kept', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
+test('shiftTree: every inode once (hard links), symlinks themselves, setuid and file capabilities kept', { skip: process.getuid?.() !== 0 && 'needs root' }, async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'unsx-shift-'));
   try {
     fs.mkdirSync(path.join(dir, 'sub'));
@@ -91,7 +91,11 @@ test('shiftTree: every inode once (hard links), symlinks themselves, setuid kept
     fs.writeFileSync(path.join(dir, 'suid'), 'x');
     fs.chmodSync(path.join(dir, 'suid'), 0o4755);
     fs.symlinkSync('/nowhere', path.join(dir, 'ln'));
+    fs.writeFileSync(path.join(dir, 'sub', 'capped'), 'x');
+    const cap = '0x0100000200200000000000000000000000000000'; // cap_net_raw+ep, v2
+    execFileSync('setfattr', ['-n', 'security.capability', '-v', cap, path.join(dir, 'sub', 'capped')]);
     await shiftTree(dir, M);
+    assert.match(execFileSync('getfattr', ['-n', 'security.capability', '-e', 'hex', path.join(dir, 'sub', 'capped')], { encoding: 'utf8' }), new RegExp(cap));
     const st = (p: string) => fs.lstatSync(path.join(dir, p));
     assert.deepEqual([st('sub/f').uid, st('sub/f').gid], [101000, 200033]);
     assert.equal(st('hard').uid, 101000);
