@@ -27,8 +27,11 @@ export function detectCompression(head: Buffer): Compression {
  * Reads the first bytes of a stream and gives back a stream that still yields all of them:
  * the same stream with the bytes put back (so its consumers read it directly, with no
  * layer in between), or, when it ended that soon, a new one holding what there was.
+ * A stream that already has 'data' listeners (a progress count) would show them the first
+ * bytes twice that way: it is read through a wrapper instead.
  */
 export function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  if (src.listenerCount('data') > 0) return peekWrapped(src, n);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let got = 0;
@@ -57,6 +60,29 @@ export function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: 
     src.on('end', onEnd);
     src.on('error', onError);
   });
+}
+
+/** peek for a watched stream: an async generator yields the first bytes, then the rest. */
+async function peekWrapped(src: Readable, n: number): Promise<{ head: Buffer; stream: Readable }> {
+  const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head = Buffer.alloc(0);
+  let ended = false;
+  while (head.length < n) {
+    const r = await it.next();
+    if (r.done) { ended = true; break; }
+    head = Buffer.concat([head, Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value)]);
+  }
+  const first = head;
+  const stream = Readable.from((async function* () {
+    if (first.length) yield first;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })(), { objectMode: false });
+  return { head, stream };
 }
 
 function viaProcess(src: Readable, cmd: string, args: string[]): Readable {
