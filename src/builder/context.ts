@@ -175,7 +175,8 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     const isTar = first.length >= 262 && first.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
     const ix = new ContextIndexer(new Set([...dockerfileCandidates(name).map(entryName), '.dockerignore']));
-    let view: IndexView | undefined;
+    // the files are on disk from the start (--no-cache, a tar the list cannot stand for, no tar)
+    let written: Promise<void> | undefined = Promise.resolve();
     if (isTar && opts.eager) {
       const both = Promise.all([untar(all, dir), feed(all, ix)]);
       all.resume();
@@ -188,7 +189,7 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
         opts.log?.(`build context: extracted at once (${ix.problem})`);
         await untar(sp.read(), dir);
         sp.release();
-      } else view = new IndexView(dir, ix.entries);
+      } else written = undefined;
     } else if (first.length > 0 && opts.remote) {
       // a remote plain-text Dockerfile: the context is just that file
       const chunks: Buffer[] = [];
@@ -200,23 +201,20 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     } else {
       all.resume();
     }
+    // the entry list serves lookups and checksums even when the files are on disk too (no stat per file)
+    const view = isTar && !ix.problem ? new IndexView(dir, ix.entries) : undefined;
     let dockerfile: string;
-    let written: Promise<void> | undefined;
     if (view) {
-      const files = view;
       const read = async (p: string) => {
         const data = ix.captured.get(path.relative(dir, p));
         if (!data) throw notFound(`no bytes kept for ${p}`);
         return data.toString('utf8');
       };
-      dockerfile = await readDockerfile(dir, name, files, read);
-      const ignore = await dockerignore(files, read, dir);
-      if (ignore) await pruneIgnored(ignore, { list: (rel) => listOf(files, dir, rel), remove: async (rel) => files.remove(rel) });
-    } else {
-      dockerfile = await readDockerfile(dir, name);
-      await applyDockerignore(dir);
-      written = Promise.resolve();
-    }
+      dockerfile = await readDockerfile(dir, name, view, read);
+      const ignore = await dockerignore(view, read, dir);
+      if (ignore) await pruneIgnored(ignore, { list: (rel) => listOf(view, dir, rel), remove: async (rel) => view.remove(rel) });
+    } else dockerfile = await readDockerfile(dir, name);
+    if (written) await applyDockerignore(dir);
     const materialize = () => {
       written ??= untar(sp.read(), dir).then(() => applyDockerignore(dir)).finally(() => { sp.release(); return fs.rm(tarFile, { force: true }); });
       return written;

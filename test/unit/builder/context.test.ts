@@ -84,6 +84,20 @@ test('a cached build reads the entry list: same sources, .dockerignore and check
   }
 });
 
+test('--no-cache extracts while the tar streams; the entry list still serves the checksums', async () => {
+  const dir = makeTree({ Dockerfile: 'FROM busybox\n', 'data/a.txt': 'a', 'data/x1.bin': 'x', 'top.txt': 't', 'sub/deep/f': 'f', 'sub/sgid': { mode: 0o2755 }, '.dockerignore': 'top.txt\n' });
+  const ctx = await openContext(path.join(tmp, 'ctx'), { body: Readable.from([tarOf(dir)]), eager: true });
+  try {
+    assert.ok(ctx.view);
+    assert.ok(fs.existsSync(path.join(ctx.dir, 'data/x1.bin')));
+    assert.ok(!fs.existsSync(path.join(ctx.dir, 'top.txt')), '.dockerignore applied on disk');
+    const srcs = [['.'], ['data'], ['sub']];
+    assert.deepEqual(await checksums(ctx.dir, srcs, ctx.view, ctx.hashes), await checksums(ctx.dir, srcs));
+  } finally {
+    await ctx.close();
+  }
+});
+
 test('a context with a symlink is extracted at once and still hashes as before', async () => {
   const dir = makeTree({ Dockerfile: 'FROM busybox\n', 'a/f': 'f', 'a/l': { link: 'f' }, 'b': 'b' });
   const ctx = await openContext(path.join(tmp, 'ctx'), { body: Readable.from([tarOf(dir)]) });
