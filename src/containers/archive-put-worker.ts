@@ -11,9 +11,9 @@ import type { ContainerFs } from './archive-fs';
  * server. The same Extractor, the same walk by fds inside the container: a worker shares the
  * process's fd table, so /proc/self/fd paths mean the same here.
  *
- * Messages in, tagged with the job's id: { job } starts one; { chunk } (a transferred
- * Uint8Array); { end }, or { abort } (the request failed: drop the job). Out: { ack: bytes,
- * buffer } for every chunk, its memory transferred back for reuse; then { done } or
+ * Messages in, tagged with the job's id: { job } starts one; { chunks } (transferred
+ * Uint8Arrays, written before the message is acknowledged); { end }, or { abort } (the
+ * request failed: drop the job). Out: { ack: bytes } for every { chunks }, then { done } or
  * { error }. After an error the rest of that job's chunks are acknowledged and dropped.
  */
 export interface PutJob { cfs: ContainerFs; destLogical: string; opts: ExtractOptions }
