@@ -162,7 +162,8 @@ describe('remote access', { skip }, () => {
     const file = path.join(root, 'tls-remote.dockercontext');
     assert.equal((await berth(['context', 'export', 'tls-remote', file])).code, 0);
     assert.equal((await docker(['context', 'import', 'from-berth', file])).code, 0);
-    assert.match((await docker(['--context', 'from-berth', 'ps', '--format', '{{.Names}}'])).stdout, /bt-ctx-on-tls/);
+    const imported = await docker(['--context', 'from-berth', 'ps', '--format', '{{.Names}}']);
+    assert.match(imported.stdout, /bt-ctx-on-tls/, `exit ${imported.code}: ${imported.stderr}`);
     const dfile = path.join(root, 'from-docker.dockercontext');
     assert.equal((await docker(['context', 'export', 'other-unix', dfile])).code, 0);
     assert.equal((await berth(['context', 'import', 'from-docker', dfile])).code, 0);
