@@ -9,25 +9,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
-import * as tar from 'tar-stream';
 import { TestDaemon, makeCli, importBusybox, request, ping, sleep, target, type Cli } from '../harness';
+import { makeTar as tarOf } from '../../unit/util/tarhelp';
 
 const skip = process.getuid?.() !== 0 && 'needs root (a daemon)';
 
 let d: TestDaemon;
 let docker: Cli;
 
-function makeTar(files: { name: string; data: string | Buffer }[]): Promise<Buffer> {
-  const pack = tar.pack();
-  for (const f of files) pack.entry({ name: f.name, mode: 0o640 }, f.data);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-}
+/** Regular files (mode 0640) in a tar. */
+const makeTar = (files: { name: string; data: string | Buffer }[]) => tarOf(files.map((f) => ({ name: f.name, body: f.data, mode: 0o640 })));
 
 const put = (p: string, body: Buffer) => request(d.socket, 'PUT', `/containers/cpput/archive?path=${encodeURIComponent(p)}`, { body, headers: { 'Content-Type': 'application/x-tar' } });
 
