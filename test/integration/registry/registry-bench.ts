@@ -25,6 +25,9 @@ function cpuMs(pid: number | undefined): number {
   return (Number(f[11]) + Number(f[12])) * TICK_MS;
 }
 
+/** dockerd's pid, from its pidfile next to its socket. */
+const pidOf = (socket: string) => Number(fs.readFileSync(path.join(path.dirname(socket), 'pid'), 'utf8'));
+
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 /** The berth access log's upload and blob requests after `from`: method, path tail, ms. */
@@ -64,11 +67,13 @@ async function main(): Promise<void> {
         await docker(['tag', src, img]);
         const logFrom = reg.log().length;
         const cpu0 = cpuMs(reg.proc.pid);
+        const dcpu0 = cpuMs(pidOf(dd.socket));
         let t = Date.now();
         const p = await docker(['push', img], { timeoutMs: 600_000 });
         if (p.code !== 0) throw new Error(`${name} push: ${p.stderr}`);
         const push = Date.now() - t;
         const cpu = cpuMs(reg.proc.pid) - cpu0;
+        const dcpu = cpuMs(pidOf(dd.socket)) - dcpu0;
         await docker(['rmi', img, src]);
         t = Date.now();
         const l = await docker(['pull', img], { timeoutMs: 600_000 });
@@ -80,7 +85,7 @@ async function main(): Promise<void> {
         times[name].pull.push(pull);
         times[name].cpu.push(cpu);
         const detail = name === 'berth' ? `   [${slowest(reg.log(), logFrom)}]` : '';
-        console.log(`${name.padEnd(10)} push ${(push / 1000).toFixed(2)} s (registry CPU ${Math.round(cpu)} ms)   pull ${(pull / 1000).toFixed(2)} s${detail}`);
+        console.log(`${name.padEnd(10)} push ${(push / 1000).toFixed(2)} s (registry CPU ${Math.round(cpu)} ms, dockerd ${Math.round(dcpu)} ms)   pull ${(pull / 1000).toFixed(2)} s${detail}`);
       }
       await docker(['rmi', src]);
     }
