@@ -13,11 +13,12 @@ import type { ContainerFs } from './archive-fs';
  *
  * Messages in, tagged with the job's id: { job } starts one; { chunks } (transferred
  * Uint8Arrays, written before the message is acknowledged); { end }, or { abort } (the
- * request failed: drop the job). Out: { ack: bytes } for every { chunks }, then { done } or
- * { error }. After an error the rest of that job's chunks are acknowledged and dropped.
+ * request failed: drop the job); { quit } (the pool is done with this worker: it ends).
+ * Out: { ack: bytes } for every { chunks }, then { done } or { error }. After an error the
+ * rest of that job's chunks are acknowledged and dropped.
  */
 export interface PutJob { cfs: ContainerFs; destLogical: string; opts: ExtractOptions }
-export type PutIn = { id: number } & ({ job: PutJob } | { chunks: Uint8Array[] } | { end: true } | { abort: true });
+export type PutIn = { id: number } & ({ job: PutJob } | { chunks: Uint8Array[] } | { end: true } | { abort: true } | { quit: true });
 export type PutOut = { id: number } & ({ ack: number } | { done: true } | { error: { kind?: string; message: string } });
 
 interface Current { id: number; ex: Extractor; reader: TarReader; failed: boolean }
@@ -33,6 +34,7 @@ if (port) {
     post({ id: c.id, error: { kind: e instanceof BerthError ? e.kind : undefined, message } });
   };
   port.on('message', (m: PutIn) => {
+    if ('quit' in m) { cur?.ex.close(); port.close(); return; }
     if ('job' in m) {
       const ex = new Extractor(m.job.cfs, m.job.destLogical, m.job.opts);
       cur = { id: m.id, ex, reader: new TarReader(ex), failed: false };

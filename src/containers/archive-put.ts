@@ -10,8 +10,8 @@ import type { PutIn, PutJob, PutOut } from './archive-put-worker';
  * chunks over: a chunk that is the whole of its memory (what the HTTP parser emits) is
  * transferred, not copied, so the source's buffers must not be reused by anyone else;
  * other chunks are copied. The worker parses and writes. A worker is idle again as soon as
- * it answered a job; a few idle ones are kept (unref'd) for the next copy, and any number
- * run at once.
+ * it answered a job; up to KEEP_IDLE idle ones are kept (unref'd) for IDLE_MS for the next
+ * copy, and any number run at once.
  *
  * Chunks go out at once while the worker waits, else gather until it acknowledges the
  * last batch (or until BATCH bytes): few messages, and the worker is never starved. With
@@ -22,19 +22,34 @@ const BATCH = 512 << 10;
 const HIGH = 8 << 20;
 const LOW = 2 << 20;
 const KEEP_IDLE = 2;
+/** An idle worker (some MiB of memory) goes after this long without a copy. */
+const IDLE_MS = 60_000;
 
-const idle: Worker[] = [];
+const idle: { w: Worker; timer: NodeJS.Timeout }[] = [];
 let nextId = 1;
 
 function takeWorker(): Worker {
-  const w = idle.pop() ?? new Worker(path.join(__dirname, 'archive-put-worker.js'));
+  const slot = idle.pop();
+  if (slot) { clearTimeout(slot.timer); return slot.w; }
+  const w = new Worker(path.join(__dirname, 'archive-put-worker.js'));
   w.unref();
   return w;
 }
 
+/** Lets a worker end once it handled what it was sent (an abort closes the job's fds first). */
+const quit = (w: Worker) => w.postMessage({ id: 0, quit: true } satisfies PutIn);
+
 function release(w: Worker): void {
-  if (idle.length < KEEP_IDLE) idle.push(w);
-  else void w.terminate();
+  if (idle.length >= KEEP_IDLE) { quit(w); return; }
+  const slot = {
+    w,
+    timer: setTimeout(() => {
+      const i = idle.indexOf(slot);
+      if (i >= 0) idle.splice(i, 1);
+      quit(w);
+    }, IDLE_MS).unref(),
+  };
+  idle.push(slot);
 }
 
 /** Extracts the plain tar `src` as `job` says; resolves when every entry is on disk (see above about its buffers). */
