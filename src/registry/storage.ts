@@ -3,7 +3,7 @@
  *
  *   blobs/sha256/<hex>                         every blob and manifest, once (ContentStore)
  *   ingest/.tmp-*                              one-request uploads, commits (gone after a crash)
- *   uploads/<id>/{data,state}                  upload sessions, kept across restarts (uploads.ts)
+ *   uploads/<id>, uploads/<id>.json            upload sessions, kept across restarts (uploads.ts)
  *   repositories/<name>/_layers/<hex>          the repository may serve this blob
  *   repositories/<name>/_manifests/revisions/<hex>   JSON {mediaType,size,artifactType?}
  *   repositories/<name>/_manifests/tags/<tag>  the tag's manifest digest
