@@ -33,6 +33,11 @@ function takeWorker(): Worker {
   if (slot) { clearTimeout(slot.timer); return slot.w; }
   const w = new Worker(path.join(__dirname, 'archive-put-worker.js'));
   w.unref();
+  // A worker that ends while idle is not handed out again (a job's own listener covers the rest).
+  w.on('exit', () => {
+    const i = idle.findIndex((s) => s.w === w);
+    if (i >= 0) { clearTimeout(idle[i].timer); idle.splice(i, 1); }
+  });
   return w;
 }
 
