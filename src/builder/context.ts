@@ -119,6 +119,8 @@ function spool(stream: Readable, sp: Spool, ix: ContextIndexer): Promise<void> {
     });
     stream.on('end', resolve);
     stream.on('error', reject);
+    // a body destroyed without an error (the client went away) must not leave the build waiting
+    stream.on('close', () => reject(new Error('the build context was cut short')));
     stream.resume();
   }).finally(() => sp.end());
 }
@@ -132,7 +134,7 @@ function head(src: Readable, n: number): Promise<{ first: Buffer; stream: Readab
     const parts: Buffer[] = [];
     let got = 0;
     const done = () => {
-      src.off('data', onData); src.off('end', done); src.off('error', reject);
+      src.off('data', onData); src.off('end', done); src.off('error', reject); src.off('close', onClose);
       src.pause();
       const first = Buffer.concat(parts);
       if (src.readableEnded) { resolve({ first, stream: Readable.from(first.length ? [first] : []) }); return; }
@@ -140,7 +142,8 @@ function head(src: Readable, n: number): Promise<{ first: Buffer; stream: Readab
       resolve({ first, stream: src });
     };
     const onData = (c: Buffer) => { parts.push(c); got += c.length; if (got >= n) done(); };
-    src.on('data', onData); src.on('end', done); src.on('error', reject);
+    const onClose = () => { if (!src.readableEnded) reject(new Error('the build context was cut short')); };
+    src.on('data', onData); src.on('end', done); src.on('error', reject); src.once('close', onClose);
   });
 }
 

@@ -138,3 +138,15 @@ test('a tar without end blocks (docker build -f -) and a corrupt tar', async () 
   bad[512 * 2 + 10] ^= 0xff; // second header's name: its checksum no longer matches
   await assert.rejects(openContext(path.join(tmp, 'ctx'), { body: Readable.from([bad]) }), /failed to read the build context/);
 });
+
+test('a body cut short (the client went away) fails the context instead of leaving the build waiting', async () => {
+  const dir = makeTree({ Dockerfile: 'FROM busybox\n', big: 'x'.repeat(100_000) });
+  const whole = tarOf(dir);
+  for (const how of ['error', 'destroy'] as const) {
+    const body = new Readable({ read() { /* pushed below */ } });
+    body.push(whole.subarray(0, 4096));
+    setTimeout(() => (how === 'error' ? body.destroy(new Error('aborted')) : body.destroy()), 20);
+    await assert.rejects(openContext(path.join(tmp, 'ctx'), { body }), how === 'error' ? /aborted/ : /cut short/);
+  }
+  assert.deepEqual(fs.readdirSync(path.join(tmp, 'ctx')).filter((n) => n.startsWith('ctx-')), [], 'nothing left behind');
+});
