@@ -97,10 +97,13 @@ export function serverChain(certPem: Buffer, caPem: Buffer | undefined): Buffer 
 
 /** The server side of TLS: our cert and key; with --tlsverify, client certs must chain to the CA. */
 export function serverTlsOptions(t: TlsFlags): tls.TlsOptions {
+  // Read in dockerd's order, so a daemon missing several files names the same one first.
+  const cert = readPem(t.tlsCert, 'tlscert');
+  const key = readPem(t.tlsKey, 'tlskey');
   const ca = t.tlsVerify || t.tlsCaCert ? readPem(t.tlsCaCert, 'tlscacert') : undefined;
   const opts: tls.TlsOptions = {
-    cert: serverChain(readPem(t.tlsCert, 'tlscert'), ca),
-    key: readPem(t.tlsKey, 'tlskey'),
+    cert: serverChain(cert, ca),
+    key,
     minVersion: 'TLSv1.2',
     ALPNProtocols: ['http/1.1'],
     // No stateless session tickets: every docker CLI run is a new process with nothing to
