@@ -85,7 +85,7 @@ export class TarReader {
   /** Data size of the current entry (for its padding). */
   private size = 0;
   /** Collecting a pax/long-name payload instead of handing data on. */
-  private meta: { type: number; parts: Buffer[]; got: number; size: number } | null = null;
+  private meta: { type: number; parts: Buffer[]; size: number } | null = null;
   private local: PaxRecords | null = null;
   private global: PaxRecords | null = null;
   private longName: string | null = null;
@@ -100,7 +100,7 @@ export class TarReader {
       if (this.remaining > 0) {
         const n = Math.min(this.remaining, len - off);
         const piece = chunk.subarray(off, off + n);
-        if (this.meta) { this.meta.parts.push(Buffer.from(piece)); this.meta.got += n; } else this.sink.data(piece);
+        if (this.meta) this.meta.parts.push(Buffer.from(piece)); else this.sink.data(piece);
         this.remaining -= n;
         off += n;
         if (this.remaining === 0) this.finishBody();
@@ -156,7 +156,7 @@ export class TarReader {
     if (!(size >= 0)) throw new TarError('archive/tar: invalid tar header');
     if (flag === T_PAX || flag === T_GLOBAL || flag === T_LONGNAME || flag === T_LONGLINK) {
       if (size > MAX_META) throw new TarError('archive/tar: header too long');
-      this.meta = { type: flag, parts: [], got: 0, size };
+      this.meta = { type: flag, parts: [], size };
       this.remaining = size;
       if (size === 0) this.finishBody();
       return;
