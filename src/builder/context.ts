@@ -159,7 +159,11 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
   const dir = await fs.mkdtemp(path.join(tmpRoot, 'ctx-'));
   const tarFile = `${dir}.tar`;
   const sp = new Spool(tarFile, opts.memoryLimit);
+  // the files are on disk from the start (--no-cache, a tar the list cannot stand for, no
+  // tar) or once a step asked for them (materialize)
+  let written: Promise<void> | undefined = Promise.resolve();
   const close = async () => {
+    await written?.catch(() => undefined); // a GNU tar still writing would leave files behind the rm
     sp.release();
     await Promise.all([fs.rm(dir, { recursive: true, force: true }), fs.rm(tarFile, { force: true })]);
   };
@@ -178,8 +182,6 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     const isTar = first.length >= 262 && first.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
     const ix = new ContextIndexer(new Set([...dockerfileCandidates(name).map(entryName), '.dockerignore']));
-    // the files are on disk from the start (--no-cache, a tar the list cannot stand for, no tar)
-    let written: Promise<void> | undefined = Promise.resolve();
     if (isTar && opts.eager) {
       const both = Promise.all([untar(all, dir), feed(all, ix)]);
       all.resume();
@@ -192,6 +194,7 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
         opts.log?.(`build context: extracted at once (${ix.problem})`);
         await untar(sp.read(), dir);
         sp.release();
+        await fs.rm(tarFile, { force: true });
       } else written = undefined;
     } else if (first.length > 0 && opts.remote) {
       // a remote plain-text Dockerfile: the context is just that file
