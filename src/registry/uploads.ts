@@ -215,7 +215,8 @@ export class Uploads {
       }
       u.offset = before + sink.written;
       u.hash = sink.hash;
-      if (u.stateFile && sink.written > 0) await writeState(u as Upload & { stateFile: string });
+      // (a DELETE while the chunk streamed in removed the session: no state file for it)
+      if (u.stateFile && sink.written > 0 && this.sessions.get(u.id) === u) await writeState(u as Upload & { stateFile: string });
     });
   }
 
