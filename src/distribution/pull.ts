@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -86,6 +87,20 @@ type PulledLayer = UnpackedLayer & { blob?: { tmp: string; digest: string } };
 
 const verifyError = (d: Descriptor) => invalidParameter(`filesystem layer verification failed for digest ${d.digest}`);
 
+/**
+ * Write-back while layers download: a small shell runs `sync -f` every 250 ms until stopped,
+ * so that little is left for the syncfs before the commit (the one that counts; nothing
+ * relies on these). A shell loop, not a spawn from the daemon each time: forking the daemon
+ * costs more CPU than the flush. Nothing to do without layers to download.
+ */
+function flushWhile(root: string, downloads: number): { stop(): void } {
+  if (downloads === 0) return { stop: () => undefined };
+  // the loop also ends if the daemon dies (kill -9): its parent is gone
+  const sh = spawn('sh', ['-c', 'while kill -0 "$PPID" 2>/dev/null; do sleep 0.25; sync -f "$1"; done', 'sh', root], { stdio: 'ignore' });
+  sh.on('error', () => undefined);
+  return { stop: () => { sh.kill(); } };
+}
+
 /** Where a pull spends its time (ms since it began), for the debug log. */
 class Timeline {
   private t0 = Date.now();
@@ -150,7 +165,9 @@ export async function pullImage(svc: DistributionService, o: PullOptions, out: P
     out(status(sid, 'Pulling fs layer'));
     return limit(() => { tl.mark(`${sid} start`); return downloadLayer(svc, s, d, sid, out, releases, tl); });
   });
+  const early = flushWhile(images.layers.root, unpacked.length - chains.filter((c) => images.records.layer(c)).length);
   const settled = await Promise.allSettled(unpacked);
+  early.stop();
   tl.mark('layers');
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   const layers = settled.filter((r): r is PromiseFulfilledResult<PulledLayer> => r.status === 'fulfilled').map((r) => r.value);
