@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 /** /etc/hostname, /etc/hosts and /etc/resolv.conf for a container, written into its own dir. */
 
@@ -50,9 +50,8 @@ export function resolvConf(opts: { dns?: string[] | null; search?: string[] | nu
 
 /** Plain writes: these files are regenerated at every start, so they need no fsync. */
 export async function writeEtcFiles(files: { hostnamePath: string; hostsPath: string; resolvConfPath: string }, hostname: string, hosts: string, resolv: string): Promise<void> {
-  await Promise.all([
-    fs.writeFile(files.hostnamePath, `${hostname}\n`),
-    fs.writeFile(files.hostsPath, hosts),
-    fs.writeFile(files.resolvConfPath, resolv),
-  ]);
+  // Three tiny files on every start: synchronous writes cost less than thread-pool round trips.
+  writeFileSync(files.hostnamePath, `${hostname}\n`);
+  writeFileSync(files.hostsPath, hosts);
+  writeFileSync(files.resolvConfPath, resolv);
 }
