@@ -19,6 +19,11 @@ export interface StartExtras {
   mounts?: SpecMount[];
   /** Extra environment variables. */
   env?: string[];
+  /**
+   * Work that must be done before the process is released but not before `runc create`
+   * (e.g. the host side of the network): it runs alongside the runtime's create.
+   */
+  ready?: Promise<void>;
 }
 
 export interface ContainerHooks {
@@ -37,6 +42,7 @@ export interface ContainerHooks {
 /** Folds every hook's extras into one. */
 export function mergeExtras(list: (StartExtras | void)[]): StartExtras {
   const out: StartExtras = { hostsEntries: [], mounts: [], env: [] };
+  const ready: Promise<void>[] = [];
   for (const e of list) {
     if (!e) continue;
     if (e.netnsPath) out.netnsPath = e.netnsPath;
@@ -45,6 +51,11 @@ export function mergeExtras(list: (StartExtras | void)[]): StartExtras {
     out.hostsEntries!.push(...(e.hostsEntries ?? []));
     out.mounts!.push(...(e.mounts ?? []));
     out.env!.push(...(e.env ?? []));
+    if (e.ready) ready.push(e.ready);
+  }
+  if (ready.length) {
+    out.ready = Promise.all(ready).then(() => undefined);
+    out.ready.catch(() => undefined); // awaited by the start; a discarded start must not leave it unhandled
   }
   return out;
 }

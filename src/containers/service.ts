@@ -31,7 +31,10 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 /** How long a runtime made at create (prepareEarly) waits for its start before it is torn down. */
 const EARLY_TTL_MS = 10_000;
 
-interface EarlyRuntime { result: Promise<{ pid: number; monitorPid: number }>; timer: NodeJS.Timeout }
+/** A runtime container made and waiting to be released; `ready` is what must finish before (StartExtras.ready). */
+interface CreatedRuntime { pid: number; monitorPid: number; ready?: Promise<void> }
+
+interface EarlyRuntime { result: Promise<CreatedRuntime>; timer: NodeJS.Timeout }
 
 interface Waiter { condition: WaitCondition; resolve: (r: { StatusCode: number; Error: null | { Message: string } }) => void }
 
@@ -228,7 +231,7 @@ export class ContainerService {
    * mounts), the spec written, conmon + `runc create` done; the process waits to be released.
    * `st.prepared` tells the caller whether the stop hooks must undo the prepare hooks.
    */
-  private async createRuntime(c: ContainerRecord, phases: PhaseTimer, st: { prepared: boolean }): Promise<{ pid: number; monitorPid: number }> {
+  private async createRuntime(c: ContainerRecord, phases: PhaseTimer, st: { prepared: boolean }): Promise<CreatedRuntime> {
     const bundle = this.bundleDir(c.id);
     mkdirSync(bundle, { recursive: true, mode: 0o700 });
     const rootfs = await this.images.mountContainerLayer(c.id);
@@ -249,11 +252,11 @@ export class ContainerService {
       logMaxSize: parseSize(logOpts['max-size']), logMaxFiles: logOpts['max-file'] ? Number(logOpts['max-file']) : undefined,
     });
     phases.mark('create');
-    return created;
+    return { ...created, ready: extras.ready };
   }
 
   /** The runtime prepareEarly made for this container, if it succeeded (taken once). */
-  private async takeEarly(id: string): Promise<{ pid: number; monitorPid: number } | null> {
+  private async takeEarly(id: string): Promise<CreatedRuntime | null> {
     const entry = this.early.get(id);
     if (!entry) return null;
     this.early.delete(id);
@@ -272,6 +275,7 @@ export class ContainerService {
       const { pid, monitorPid } = created;
       const hub = this.hubs.get(c.id);
       if (hub?.hasClients) hub.bind(await this.runtime.attach(c.id, bundle));
+      await created.ready;
       await this.runtime.start(c.id);
       phases.mark('start');
       Object.assign(c.state, { Running: true, Paused: false, Restarting: false, OOMKilled: false, Dead: false, Pid: pid, ExitCode: 0, Error: '', StartedAt: nowRfc3339Nano() });

@@ -23,7 +23,7 @@ export interface NetContainer {
 }
 
 /** What a container start gets from networking (structurally the containers' StartExtras). */
-export interface NetStartExtras { netnsPath?: string; ip?: string; nameservers?: string[]; hostsEntries?: string[] }
+export interface NetStartExtras { netnsPath?: string; ip?: string; nameservers?: string[]; hostsEntries?: string[]; ready?: Promise<void> }
 
 export function effectiveMode(c: NetContainer): string {
   const m = c.hostConfig.NetworkMode || 'default';
@@ -118,7 +118,12 @@ export class Attachments {
    * Gives live halves to `eps` (addresses, veths, ports on the primary) and plugs them into
    * the container's namespace: a new one at start (`create`), the running one on connect.
    */
-  async plug(c: NetContainer, eps: { ep: EndpointRecord; net: NetworkRecord }[], opts: { create: boolean; nsPath: string; withPorts: boolean }): Promise<void> {
+  /**
+   * Plugs the endpoints in. With `deferHost`, it returns once the namespace exists and is set
+   * up from the inside (what `runc create` needs); the host side (bridge ports, published
+   * ports) goes on in the returned `host` promise, which must settle before the process runs.
+   */
+  async plug(c: NetContainer, eps: { ep: EndpointRecord; net: NetworkRecord }[], opts: { create: boolean; nsPath: string; withPorts: boolean; deferHost?: boolean }): Promise<{ host: Promise<void> }> {
     const plugs: Plug[] = [];
     let ports: PortMapping[] = [];
     await this.serial.run(async () => {
@@ -149,8 +154,14 @@ export class Attachments {
       await fs.mkdir(this.netnsDir, { recursive: true, mode: 0o700 });
       await fs.writeFile(opts.nsPath, '');
     }
-    for (const c of plugCommands(opts.nsPath, plugs, opts.create)) await runCommand(c.cmd, c.args, c.input);
-    if (ports.length) await this.firewall.addPorts({ containerId: c.id, ip: plugs[0].ip, bridge: plugs[0].net.bridge, ports });
+    const [inner, hostSide] = plugCommands(opts.nsPath, plugs, opts.create);
+    await runCommand(inner.cmd, inner.args, inner.input);
+    const host = (async () => {
+      await runCommand(hostSide.cmd, hostSide.args, hostSide.input);
+      if (ports.length) await this.firewall.addPorts({ containerId: c.id, ip: plugs[0].ip, bridge: plugs[0].net.bridge, ports });
+    })();
+    if (!opts.deferHost) await host;
+    return { host };
   }
 
   /**

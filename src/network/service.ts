@@ -217,14 +217,16 @@ export class NetworkService {
         await this.attach.settled(c.id);
         await this.attach.unplugAll(c.id);
         const nsPath = this.attach.nsPath(c.id);
-        await this.attach.plug(c, list, { create: true, nsPath, withPorts: true });
-        this.log.debug(`network setup of ${c.id.slice(0, 12)}: ${Date.now() - t0} ms`);
+        // The host side (bridge ports, published ports) runs alongside `runc create`.
+        const { host } = await this.attach.plug(c, list, { create: true, nsPath, withPorts: true, deferHost: true });
+        const ready = host.then(() => this.log.debug(`network setup of ${c.id.slice(0, 12)}: ${Date.now() - t0} ms`));
+        ready.catch(() => undefined);
         const user = list.filter((x) => !x.net.isDefault);
         // dockerd's host-gateway is the default bridge's gateway (else the container's own gateway).
         const hostGateway = this.defaultBridge()?.gateway ?? list[0].net.gateway;
         const hostsEntries = (c.hostConfig.ExtraHosts ?? []).map((h) => /^(.+)[:=]host-gateway$/.exec(h)?.[1]).filter((n): n is string => !!n).map((n) => `${hostGateway}\t${n}`);
         hostsEntries.push(...this.linkEntries(c, list.map((x) => x.net.id)));
-        return { netnsPath: nsPath, ip: list[0].ep.live!.ip, nameservers: user.length ? user.map((x) => x.net.gateway) : undefined, hostsEntries };
+        return { netnsPath: nsPath, ip: list[0].ep.live!.ip, nameservers: user.length ? user.map((x) => x.net.gateway) : undefined, hostsEntries, ready };
       },
       stopped: async (c: NetContainer) => {
         // The kernel part of the teardown runs on in the background: it does not delay `die`.
