@@ -121,12 +121,11 @@ export class OverlayStore {
   }
 
   /**
-   * Step one of making a layer: a temp dir whose diff/ `fill` writes into, flushed to disk
-   * (one syncfs) unless it is a read-write layer. The parent is named only at commit, so
+   * Step one of making an image layer: a temp dir whose diff/ `fill` writes into, flushed to
+   * disk (one syncfs). The parent is named only at commit, so
    * the layers of one image can be unpacked in parallel. Nothing is visible until commitLayer().
    */
   async prepareLayer(fill: (diffDir: string) => Promise<void>, opts: {
-    rw?: boolean;
     /** false: the caller flushes (one syncfs for several layers) before committing */
     sync?: boolean;
     /** true: `fill` writes host ids already (a container's upper dir); otherwise the tar's (container) ids, shifted here when remapped */
@@ -144,16 +143,8 @@ export class OverlayStore {
       }
       const link = shortLinkName();
       await fs.writeFile(path.join(tmp, 'link'), link);
-      if (opts.rw) {
-        await fs.mkdir(path.join(tmp, 'work'), { mode: 0o700 });
-        await fs.mkdir(path.join(tmp, 'merged'), { mode: 0o700 });
-        await fs.mkdir(path.join(tmp, 'empty'), { mode: 0o755 });
-        if (this.idMapping) for (const d of ['work', 'merged', 'empty']) await this.ownRemapped(path.join(tmp, d), d === 'empty' ? 0o755 : 0o700, false);
-      }
-      // Image layers are flushed (one syncfs) before their row is committed. A read-write
-      // layer starts empty: a crash loses nothing of value, and the spawn would cost every
-      // `docker run`; reconcile drops a row whose dir did not survive.
-      if (!opts.rw && opts.sync !== false) await syncFs(tmp);
+      // Image layers are flushed (one syncfs) before their row is committed.
+      if (opts.sync !== false) await syncFs(tmp);
       return { tmp, link };
     } catch (e) {
       await fs.rm(tmp, { recursive: true, force: true });
@@ -199,6 +190,12 @@ export class OverlayStore {
     await fs.chmod(dir, mode);
   }
 
+  private ownRemappedSync(dir: string, mode: number, groupOnly: boolean): void {
+    const { uid, gid } = rootPair(this.idMapping);
+    fsSync.chownSync(dir, groupOnly ? 0 : uid, gid);
+    fsSync.chmodSync(dir, mode);
+  }
+
   async discard(p: PreparedLayer): Promise<void> {
     await fs.rm(p.tmp, { recursive: true, force: true });
   }
@@ -212,30 +209,27 @@ export class OverlayStore {
     if (durable) await fsyncDir(ldir);
   }
 
-  /** A read-write layer (a container's root) on top of `parent`. */
-  async createRW(id: string, parent: string | null): Promise<boolean> {
-    if (parent && !(await this.exists(parent))) throw notFound(`layer ${parent}: not found`);
-    checkLayerId(id);
-    if (!this.idMapping) return this.createRWSync(id, parent);
-    const p = await this.prepareLayer(async () => { /* an empty upper dir */ }, { rw: true });
-    // A container's read-write layer starts empty: no fsync (see prepareLayer).
-    return this.commitLayer(p, id, parent, false);
-  }
-
   /**
-   * createRW's steps (those of prepareLayer and commitLayer for an empty read-write layer) as
-   * a dozen small synchronous calls: on `docker run`'s path, where each thread-pool round trip
-   * costs more than the call itself and queues behind other file work under load.
+   * A read-write layer (a container's root) on top of `parent`: the steps of prepareLayer and
+   * commitLayer for an empty layer, as a dozen small synchronous calls (on `docker run`'s path,
+   * where each thread-pool round trip costs more than the call itself and queues behind other
+   * file work under load). It starts empty, so nothing is flushed: a crash loses nothing of
+   * value, and reconcile drops a row whose dir did not survive.
    */
-  private createRWSync(id: string, parent: string | null): boolean {
+  async createRW(id: string, parent: string | null): Promise<boolean> {
+    if (parent && !fsSync.statSync(this.diffDir(parent), { throwIfNoEntry: false })?.isDirectory()) throw notFound(`layer ${parent}: not found`);
+    checkLayerId(id);
     const tmp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     const link = shortLinkName();
     try {
       fsSync.mkdirSync(tmp, { mode: 0o700 });
-      fsSync.mkdirSync(path.join(tmp, 'diff'), { mode: 0o755 });
-      fsSync.chmodSync(path.join(tmp, 'diff'), 0o755); // whatever the umask
-      for (const d of ['work', 'merged']) fsSync.mkdirSync(path.join(tmp, d), { mode: 0o700 });
-      fsSync.mkdirSync(path.join(tmp, 'empty'), { mode: 0o755 });
+      const dirs: [string, number][] = [['diff', 0o755], ['work', 0o700], ['merged', 0o700], ['empty', 0o755]];
+      for (const [d, mode] of dirs) {
+        fsSync.mkdirSync(path.join(tmp, d), { mode });
+        fsSync.chmodSync(path.join(tmp, d), mode); // whatever the umask
+        if (this.idMapping) this.ownRemappedSync(path.join(tmp, d), mode, false);
+      }
+      if (this.idMapping) this.ownRemappedSync(tmp, 0o710, true);
       fsSync.writeFileSync(path.join(tmp, 'link'), link);
       if (parent) {
         const own = `${LINK_DIR}/${readSmallSync(path.join(this.dir(parent), 'link'))}`;
