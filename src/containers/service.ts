@@ -62,6 +62,8 @@ export class ContainerService {
   private waiters = new Map<string, Waiter[]>();
   private exitWaits = new Map<string, Array<() => void>>();
   private early = new Map<string, EarlyRuntime>();
+  /** Clean-ups still running after their requests were answered (drain() waits for them). */
+  private pending = new Set<Promise<void>>();
   private hooks: ContainerHooks[] = [];
 
   constructor(
@@ -493,8 +495,6 @@ export class ContainerService {
     if (this.log.level === 'debug') this.log.debug(`removed ${id.slice(0, 12)}: ${phases.summary()}`);
   }
 
-  private pending = new Set<Promise<void>>();
-
   private background(what: string, fn: () => Promise<void>): void {
     const p: Promise<void> = fn().catch((e) => this.log.warn(`${what}: ${String(e)}`)).finally(() => this.pending.delete(p));
     this.pending.add(p);
@@ -607,12 +607,13 @@ export class ContainerService {
       await this.handleExit(c.id, code ?? 255, new Date());
     }
     // Dirs of containers whose removal was answered but whose clean-up a crash cut short.
-    for (const dir of [this.paths.containersDir, this.paths.bundlesDir]) {
+    const dirs = [this.paths.containersDir, this.paths.bundlesDir];
+    const gone = new Set<string>();
+    for (const dir of dirs) {
       for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
-        if (!/^[0-9a-f]{64}$/.test(name) || this.store.find(name)) continue;
-        await this.runtime.delete(name, true).catch(() => undefined);
-        await fs.rm(path.join(dir, name), { recursive: true, force: true });
+        if (/^[0-9a-f]{64}$/.test(name) && !this.store.find(name)) gone.add(name);
       }
     }
+    for (const id of gone) await this.removeFiles(id, null);
   }
 }
