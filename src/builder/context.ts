@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import ignore from '@balena/dockerignore';
-import { invalidParameter, notFound } from '../errdefs';
+import { invalidParameter, notFound, system } from '../errdefs';
 import { secureJoin } from '../util/securejoin';
 import { type FsView, realFs } from './copy';
 import { ContextIndexer } from './context-tar';
+import type { ContextIn, ContextJob, ContextList, ContextOut } from './context-worker';
+import { type HeldJob, WorkerPool, feedWorker } from '../util/worker-feed';
 import { IndexView } from './context-view';
 import type { ContextFiles } from './run-state';
 import { decompressStream, detectCompression } from '../util/tar-decompress';
@@ -61,69 +62,50 @@ function untar(stream: Readable, dir: string): Promise<void> {
 }
 
 /**
- * The tar's bytes while the build may need its files: in memory up to a budget (128 MiB for
- * one context, 256 MiB for all builds at once), in one temp file beyond it.
+ * The tar's bytes while the build may need its files, kept by a worker thread
+ * (context-worker.ts) that also reads the list and the hashes as the bytes arrive: in memory
+ * up to a budget (128 MiB for one context, 256 MiB for all builds at once, reserved when a
+ * build starts), in one temp file beyond it.
  */
 const MEMORY_ONE = 128 << 20;
 const MEMORY_ALL = 256 << 20;
-let memoryHeld = 0;
+let reserved = 0;
+const pool = new WorkerPool(path.join(__dirname, 'context-worker.js'));
 
-class Spool {
-  private chunks: Buffer[] = [];
-  private held = 0;
-  private fh?: FileHandle;
+class KeptTar {
+  private spilled?: Promise<void>;
 
-  constructor(private readonly file: string, private readonly limit = MEMORY_ONE) {}
+  constructor(private readonly held: HeldJob, private readonly file: string, private budget: number) {}
 
-  /** Keeps a chunk; a promise when it goes to the file (wait for it before the next). */
-  add(c: Buffer): Promise<void> | undefined {
-    if (!this.fh && this.held + c.length <= this.limit && memoryHeld + c.length <= MEMORY_ALL) {
-      this.chunks.push(c);
-      this.held += c.length;
-      memoryHeld += c.length;
-      return undefined;
-    }
-    return this.toFile(c);
+  /** The whole tar, from its file (written out by the worker on the first call). */
+  async read(): Promise<Readable> {
+    this.spilled ??= new Promise<void>((resolve, reject) => {
+      const { worker: w, id } = this.held;
+      const done = (err?: Error) => {
+        w.off('message', onMessage); w.off('error', done); w.off('exit', onExit);
+        if (err) reject(err); else resolve();
+      };
+      const onMessage = (m: ContextOut) => {
+        if (m.id !== id) return;
+        if ('spilled' in m) done();
+        else if ('error' in m) done(system(`build context: ${m.error.message}`));
+      };
+      const onExit = (code: number) => done(system(`build context: worker exited with code ${code}`));
+      w.on('message', onMessage); w.on('error', done); w.on('exit', onExit);
+      w.postMessage({ id, spill: true } satisfies ContextIn);
+    });
+    await this.spilled;
+    return createReadStream(this.file);
   }
-
-  private async toFile(c: Buffer): Promise<void> {
-    if (!this.fh) {
-      this.fh = await fs.open(this.file, 'w', 0o600);
-      this.chunks.push(c);
-      const all = this.chunks;
-      this.release();
-      for (const b of all) await this.fh.write(b);
-      return;
-    }
-    await this.fh.write(c);
-  }
-
-  async end(): Promise<void> { await this.fh?.close(); }
-
-  read(): Readable { return this.fh ? createReadStream(this.file) : Readable.from(this.chunks); }
 
   release(): void {
-    memoryHeld -= this.held;
-    this.held = 0;
-    this.chunks = [];
+    this.held.release();
+    reserved -= this.budget;
+    this.budget = 0;
   }
 }
 
-/** Feeds the indexer and the spool from the stream's 'data' events (no async iteration per chunk). */
-function spool(stream: Readable, sp: Spool, ix: ContextIndexer): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => {
-      ix.push(c);
-      const wait = sp.add(c);
-      if (wait) { stream.pause(); wait.then(() => stream.resume(), (e) => stream.destroy(e)); }
-    });
-    stream.on('end', resolve);
-    stream.on('error', reject);
-    // a body destroyed without an error (the client went away) must not leave the build waiting
-    stream.on('close', () => reject(new Error('the build context was cut short')));
-    stream.resume();
-  }).finally(() => sp.end());
-}
+type EntryList = Pick<ContextIndexer, 'entries' | 'hashes' | 'problem'> & { captured: Map<string, Uint8Array> };
 
 /**
  * The first `n` bytes of a stream (fewer when it ends), put back in front of it: the
@@ -158,13 +140,13 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
   await fs.mkdir(tmpRoot, { recursive: true, mode: 0o700 });
   const dir = await fs.mkdtemp(path.join(tmpRoot, 'ctx-'));
   const tarFile = `${dir}.tar`;
-  const sp = new Spool(tarFile, opts.memoryLimit);
+  let kept: KeptTar | undefined;
   // the files are on disk from the start (--no-cache, a tar the list cannot stand for, no
   // tar) or once a step asked for them (materialize)
   let written: Promise<void> | undefined = Promise.resolve();
   const close = async () => {
     await written?.catch(() => undefined); // a GNU tar still writing would leave files behind the rm
-    sp.release();
+    kept?.release();
     await Promise.all([fs.rm(dir, { recursive: true, force: true }), fs.rm(tarFile, { force: true })]);
   };
   try {
@@ -181,19 +163,27 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     if (detectCompression(first) !== 'none') ({ first, stream: all } = await head((await decompressStream(all)).stream, 512));
     const isTar = first.length >= 262 && first.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
-    const ix = new ContextIndexer(new Set([...dockerfileCandidates(name).map(entryName), '.dockerignore']));
+    const wanted = [...dockerfileCandidates(name).map(entryName), '.dockerignore'];
+    let ix: EntryList | undefined;
     if (isTar && opts.eager) {
-      const both = Promise.all([untar(all, dir), feed(all, ix)]);
+      const local = new ContextIndexer(new Set(wanted));
+      const both = Promise.all([untar(all, dir), feed(all, local)]);
       all.resume();
       await both;
-      ix.finish();
+      local.finish();
+      ix = local;
     } else if (isTar) {
-      await spool(all, sp, ix);
-      ix.finish();
+      const budget = Math.max(0, Math.min(opts.memoryLimit ?? MEMORY_ONE, MEMORY_ALL - reserved));
+      reserved += budget;
+      const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+      const job = await feedWorker<ContextJob, ContextList>(pool, { wanted, owner, limit: budget, file: tarFile }, all, { what: 'the build context', hold: true })
+        .catch((e) => { reserved -= budget; throw e; });
+      kept = new KeptTar(job.held, tarFile, budget);
+      ix = job.result!;
       if (ix.problem) {
         opts.log?.(`build context: extracted at once (${ix.problem})`);
-        await untar(sp.read(), dir);
-        sp.release();
+        await untar(await kept.read(), dir);
+        kept.release();
         await fs.rm(tarFile, { force: true });
       } else written = undefined;
     } else if (first.length > 0 && opts.remote) {
@@ -208,13 +198,13 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
       all.resume();
     }
     // the entry list serves lookups and checksums even when the files are on disk too (no stat per file)
-    const view = isTar && !ix.problem ? new IndexView(dir, ix.entries) : undefined;
+    const view = ix && !ix.problem ? new IndexView(dir, ix.entries) : undefined;
     let dockerfile: string;
     if (view) {
       const read = async (p: string) => {
-        const data = ix.captured.get(path.relative(dir, p));
+        const data = ix!.captured.get(path.relative(dir, p));
         if (!data) throw notFound(`no bytes kept for ${p}`);
-        return data.toString('utf8');
+        return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
       };
       dockerfile = await readDockerfile(dir, name, view, read);
       const ignore = await dockerignore(view, read, dir);
@@ -222,10 +212,11 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     } else dockerfile = await readDockerfile(dir, name);
     if (written) await applyDockerignore(dir);
     const materialize = () => {
-      written ??= untar(sp.read(), dir).then(() => applyDockerignore(dir)).finally(() => { sp.release(); return fs.rm(tarFile, { force: true }); });
+      written ??= kept!.read().then((tar) => untar(tar, dir)).then(() => applyDockerignore(dir))
+        .finally(() => { kept?.release(); return fs.rm(tarFile, { force: true }); });
       return written;
     };
-    return { dir, dockerfile, dockerfileName: name, close, hashes: ix.hashes, view, materialize };
+    return { dir, dockerfile, dockerfileName: name, close, hashes: ix?.hashes ?? new Map<string, string>(), view, materialize };
   } catch (e) {
     await close();
     throw e;

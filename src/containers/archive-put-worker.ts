@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { BerthError } from '../errdefs';
 import { TarReader } from '../util/tar-reader';
+import type { FeedIn, FeedOut } from '../util/worker-feed';
 import { type ExtractOptions, Extractor } from './archive-extract';
 import type { ContainerFs } from './archive-fs';
 
@@ -18,8 +19,8 @@ import type { ContainerFs } from './archive-fs';
  * rest of that job's chunks are acknowledged and dropped.
  */
 export interface PutJob { cfs: ContainerFs; destLogical: string; opts: ExtractOptions }
-export type PutIn = { id: number } & ({ job: PutJob } | { chunks: Uint8Array[] } | { end: true } | { abort: true } | { quit: true });
-export type PutOut = { id: number } & ({ ack: number } | { done: true } | { error: { kind?: string; message: string } });
+type PutIn = FeedIn<PutJob>;
+type PutOut = FeedOut<never>;
 
 interface Current { id: number; ex: Extractor; reader: TarReader; failed: boolean }
 
