@@ -14,7 +14,8 @@ import { ContextIndexer, type IndexEntry } from './context-tar';
  * writes the kept bytes to the job's file and answers { spilled } (or { error }), after which
  * the file holds the whole tar; { abort } drops the bytes (the file is the caller's to remove).
  */
-export interface ContextJob { wanted: string[]; owner: { uid: number; gid: number }; limit: number; file: string }
+/** `keep`: whether to keep the bytes (in memory up to `limit`, then in `file`), or only read them. */
+export interface ContextJob { wanted: string[]; owner: { uid: number; gid: number }; keep: boolean; limit: number; file: string }
 export interface ContextList {
   entries: Map<string, IndexEntry>;
   hashes: Map<string, string>;
@@ -59,6 +60,7 @@ if (port) {
           const c = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
           n += c.length;
           j.ix.push(c);
+          if (!j.job.keep) continue;
           if (j.fd === null && j.held + c.length > j.job.limit) toFile(j);
           if (j.fd === null) { j.chunks.push(c); j.held += c.length; } else fs.writeSync(j.fd, c);
         }

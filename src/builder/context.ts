@@ -6,7 +6,6 @@ import ignore from '@balena/dockerignore';
 import { invalidParameter, notFound, system } from '../errdefs';
 import { secureJoin } from '../util/securejoin';
 import { type FsView, realFs } from './copy';
-import { ContextIndexer } from './context-tar';
 import type { ContextIn, ContextJob, ContextList, ContextOut } from './context-worker';
 import { type HeldJob, WorkerPool, feedWorker } from '../util/worker-feed';
 import { IndexView } from './context-view';
@@ -19,8 +18,9 @@ import { decompressStream, detectCompression } from '../util/tar-decompress';
  * applies it (the CLI already filtered; the daemon's pass removes what the client kept,
  * such as an ignored Dockerfile or .dockerignore).
  *
- * The tar is read once as it arrives (context-tar.ts: entries, per-file hashes, the
- * Dockerfile's bytes) and kept, in memory or as one temp file; its files are written out
+ * The tar is read once as it arrives, by a worker thread (context-worker.ts, reading with
+ * context-tar.ts: entries, per-file hashes, the Dockerfile's bytes), and kept there, in
+ * memory or as one temp file; its files are written out
  * into a private temp dir only when a step needs them (a COPY/ADD that misses the cache, a RUN bind mount), so
  * a build whose steps all hit the cache costs a hash of the stream. A --no-cache build, or
  * a tar the entry list cannot stand for (links, special files, odd names), is extracted at
@@ -31,14 +31,6 @@ export interface BuildContext extends ContextFiles {
   /** the Dockerfile's name as given (for messages) */
   dockerfileName: string;
   close(): Promise<void>;
-}
-
-function feed(stream: Readable, ix: ContextIndexer): Promise<void> {
-  return new Promise((resolve) => {
-    stream.on('data', (c: Buffer) => ix.push(c));
-    stream.on('end', resolve);
-    stream.on('error', () => resolve());
-  });
 }
 
 function untar(stream: Readable, dir: string): Promise<void> {
@@ -105,8 +97,6 @@ class KeptTar {
   }
 }
 
-type EntryList = Pick<ContextIndexer, 'entries' | 'hashes' | 'problem'> & { captured: Map<string, Uint8Array> };
-
 /**
  * The first `n` bytes of a stream (fewer when it ends), put back in front of it: the
  * request body is then read by one listener, as it arrives, without a stream in between.
@@ -164,19 +154,19 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     const isTar = first.length >= 262 && first.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
     const wanted = [...dockerfileCandidates(name).map(entryName), '.dockerignore'];
-    let ix: EntryList | undefined;
+    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    let ix: ContextList | undefined;
     if (isTar && opts.eager) {
-      const local = new ContextIndexer(new Set(wanted));
-      const both = Promise.all([untar(all, dir), feed(all, local)]);
-      all.resume();
-      await both;
-      local.finish();
-      ix = local;
+      // GNU tar writes the files while the worker reads the list and the hashes (from copies)
+      const [, listed] = await Promise.all([
+        untar(all, dir),
+        feedWorker<ContextJob, ContextList>(pool, { wanted, owner, keep: false, limit: 0, file: '' }, all, { what: 'the build context', copy: true }),
+      ]);
+      ix = listed.result!;
     } else if (isTar) {
       const budget = Math.max(0, Math.min(opts.memoryLimit ?? MEMORY_ONE, MEMORY_ALL - reserved));
       reserved += budget;
-      const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-      const job = await feedWorker<ContextJob, ContextList>(pool, { wanted, owner, limit: budget, file: tarFile }, all, { what: 'the build context', hold: true })
+      const job = await feedWorker<ContextJob, ContextList>(pool, { wanted, owner, keep: true, limit: budget, file: tarFile }, all, { what: 'the build context', hold: true })
         .catch((e) => { reserved -= budget; throw e; });
       kept = new KeptTar(job.held, tarFile, budget);
       ix = job.result!;

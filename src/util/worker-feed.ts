@@ -75,9 +75,17 @@ export interface HeldJob { worker: Worker; id: number; release(): void }
  * once it answered { done }. Without `hold` the worker goes back to the pool then; with it
  * the caller gets the worker and the job's id for more messages, and must release() it.
  */
-export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: { what: string; hold: true }): Promise<{ result: R | undefined; held: HeldJob }>;
-export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: { what: string; hold?: false }): Promise<{ result: R | undefined }>;
-export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: { what: string; hold?: boolean }): Promise<{ result: R | undefined; held?: HeldJob }> {
+export interface FeedOptions {
+  /** names the source in errors */
+  what: string;
+  /** the worker stays the caller's after { done } (see HeldJob) */
+  hold?: boolean;
+  /** copy every chunk: another listener of `src` still uses its buffers */
+  copy?: boolean;
+}
+export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: FeedOptions & { hold: true }): Promise<{ result: R | undefined; held: HeldJob }>;
+export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: FeedOptions & { hold?: false }): Promise<{ result: R | undefined }>;
+export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: FeedOptions): Promise<{ result: R | undefined; held?: HeldJob }> {
   const w = pool.take();
   const id = nextId++;
   const post = (m: FeedIn<J>, transfer?: ArrayBuffer[]) => w.postMessage(m, transfer);
@@ -97,7 +105,7 @@ export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: 
       if (inflight > HIGH) src.pause();
     };
     const onData = (c: Buffer) => {
-      const own = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.byteLength >= 4096;
+      const own = !opts.copy && c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && c.byteLength >= 4096;
       pending.push(own ? c : new Uint8Array(c));
       pendingBytes += c.byteLength;
       if (pendingBytes >= BATCH || inflight === 0) flush();
