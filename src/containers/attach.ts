@@ -56,7 +56,8 @@ export class AttachHub {
 
   add(client: AttachClient): void {
     this.clients.add(client);
-    const watcher = new DetachWatcher(client.detachKeys);
+    // Detach keys are a TTY's (as dockerd's copyEscapable): without one, stdin is data as it is.
+    const watcher = new DetachWatcher(client.tty ? client.detachKeys : null);
     const drop = () => { this.clients.delete(client); };
     client.socket.on('close', drop);
     client.socket.on('error', drop);

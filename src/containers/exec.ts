@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { buildExecProcess } from '../runtime/spec';
 import type { ExecHandle } from '../runtime/types';
-import { conflict, invalidParameter, notFound } from '../errdefs';
+import { conflict, invalidParameter, isSystem, notFound } from '../errdefs';
 import { newId } from '../util/ids';
 import { DetachWatcher, frame, parseDetachKeys } from '../util/stdcopy';
 import type { ContainerService } from './service';
@@ -94,7 +94,13 @@ export class ExecService {
     } catch (err) {
       e.exitCode = 126;
       await fs.rm(execDir, { recursive: true, force: true });
-      throw err;
+      // dockerd answers an attached start that runc refused on the stream it already
+      // hijacked: the message as output, then exit code 126 in the exec's inspect.
+      if (!attached || !socket || !isSystem(err)) throw err;
+      const sock = socket();
+      const msg = Buffer.from(`${err.message}\r\n`);
+      sock.end(tty ? msg : frame(1, msg));
+      return;
     }
     e.handle = handle;
     e.running = true;
@@ -113,7 +119,8 @@ export class ExecService {
       outputDone = new Promise<void>((resolve) => a.onEnd(resolve));
       a.onData((stream, data) => { if ((stream === 1 && cfg.AttachStdout) || (stream === 2 && cfg.AttachStderr)) sock.write(tty ? data : frame(stream, data)); });
       if (cfg.AttachStdin) {
-        const watcher = new DetachWatcher(parseDetachKeys(cfg.DetachKeys || 'ctrl-p,ctrl-q'));
+        // detach keys only with a TTY (as dockerd): other stdin is binary data passed as it is
+        const watcher = new DetachWatcher(tty ? parseDetachKeys(cfg.DetachKeys || 'ctrl-p,ctrl-q') : null);
         sock.on('data', (chunk: Buffer) => {
           const { pass, detach } = watcher.feed(chunk);
           if (pass.length) a.write(pass);

@@ -30,6 +30,25 @@ export function execAttachEventsScenarios(ctx: Ctx, { it }: ScenarioTools): void
     assert.equal(r.stdout, 'exec input\nend\n');
   });
 
+  it('without a TTY stdin is data: the detach keys pass through exec -i and run -i', async (name) => {
+    await up(name);
+    const input = 'a\x10\x11b\n'; // ctrl-p ctrl-q in the middle
+    assert.equal(ok(await ctx.cli(['exec', '-i', name, 'wc', '-c'], { input })).stdout.trim(), '5');
+    assert.equal(ok(await ctx.cli(['run', '-i', '--rm', ...NONE, 'busybox', 'wc', '-c'], { input })).stdout.trim(), '5');
+  });
+
+  it('exec of a command runc cannot start: the message on the stream and exit code 126; -d: an API error', async (name) => {
+    await up(name);
+    for (const [cmd, why] of [['nosuch', 'executable file not found in $PATH'], ['/etc', 'permission denied']]) {
+      const r = await ctx.cli(['exec', name, cmd]);
+      assert.equal(r.code, 126, r.stdout + r.stderr);
+      assert.equal(r.stdout, `OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": ${why}: unknown\r\n`);
+    }
+    const d = await ctx.cli(['exec', '-d', name, 'nosuch']);
+    assert.equal(d.code, 1);
+    assert.match(d.stderr, /^Error response from daemon: OCI runtime exec failed: exec failed: .*executable file not found in \$PATH: unknown\n$/);
+  });
+
   it('exec -t and -it under a pty', async (name) => {
     await up(name);
     const t = ok(await ctx.cli(['exec', '-t', name, 'tty'], { tty: true }));
