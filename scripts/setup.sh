@@ -13,9 +13,10 @@ export DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1
 # networking; busybox-static for the demo and test image; util-linux gives `script`
 # (a pty for `-t` tests); docker.io is only the comparison dockerd for tests and
 # benchmarks; skopeo, docker-registry, openssl and attr are used by the image,
-# registry and TLS tests; zstd, xz-utils and bzip2 decompress layers and imports.
+# registry and TLS tests; docker-compose (v1) is a client the compat tests drive;
+# zstd, xz-utils and bzip2 decompress layers and imports.
 PKGS=(runc conmon tini iptables iproute2 busybox-static util-linux tar ca-certificates
-      docker.io skopeo docker-registry openssl attr procps psmisc python3 hyperfine openssh-server
+      docker.io skopeo docker-registry docker-compose openssl attr procps psmisc python3 hyperfine openssh-server
       zstd xz-utils bzip2)
 missing=()
 for p in "${PKGS[@]}"; do
