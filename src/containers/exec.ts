@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { buildExecProcess } from '../runtime/spec';
 import type { ExecHandle } from '../runtime/types';
-import { conflict, invalidParameter, isSystem, notFound } from '../errdefs';
+import { conflict, invalidParameter, notFound } from '../errdefs';
 import { newId } from '../util/ids';
 import { DetachWatcher, frame, parseDetachKeys } from '../util/stdcopy';
 import type { ContainerService } from './service';
@@ -71,22 +71,29 @@ export class ExecService {
     e.started = true;
     const cfg = e.config;
     const tty = opts.tty ?? !!cfg.Tty;
-    const bundle = this.containers.bundleDir(c.id);
-    const rootfs = await this.containers.images.mountContainerLayer(c.id);
-    const containerSpec = JSON.parse(await fs.readFile(path.join(bundle, 'config.json'), 'utf8'));
-    const user = resolveUser(rootfs, cfg.User || c.config.User || '', c.hostConfig.GroupAdd ?? []);
-    const env = mergeEnv(containerSpec.process?.env ?? [], cfg.Env ?? []);
-    if (tty && !env.some((v) => v.startsWith('TERM='))) env.push('TERM=xterm');
-    const proc = buildExecProcess({
-      args: cfg.Cmd ?? [], env, cwd: cfg.WorkingDir || c.config.WorkingDir || '/', user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
-      terminal: tty, privileged: !!cfg.Privileged, containerSpec,
-      consoleSize: cfg.ConsoleSize && cfg.ConsoleSize[0] > 0 ? { height: cfg.ConsoleSize[0], width: cfg.ConsoleSize[1] } : undefined,
-    });
-    const execDir = path.join(this.execRoot, id.slice(0, 16));
-    await fs.mkdir(execDir, { recursive: true, mode: 0o700 });
     const attached = !opts.detach;
+    // As dockerd: an attached start answers the upgrade before the process is made. A client
+    // that reads the answer's headers through a buffered reader (docker-py) would otherwise
+    // take output that came in the same read into that buffer, and lose it. Stdin that comes
+    // early waits in the paused socket. From here on a failure goes into the stream (its
+    // message as output) and the exec's exit code is 126.
+    const sock = attached && socket ? socket() : undefined;
+    sock?.pause();
+    const execDir = path.join(this.execRoot, id.slice(0, 16));
     let handle: ExecHandle;
     try {
+      const bundle = this.containers.bundleDir(c.id);
+      const rootfs = await this.containers.images.mountContainerLayer(c.id);
+      const containerSpec = JSON.parse(await fs.readFile(path.join(bundle, 'config.json'), 'utf8'));
+      const user = resolveUser(rootfs, cfg.User || c.config.User || '', c.hostConfig.GroupAdd ?? []);
+      const env = mergeEnv(containerSpec.process?.env ?? [], cfg.Env ?? []);
+      if (tty && !env.some((v) => v.startsWith('TERM='))) env.push('TERM=xterm');
+      const proc = buildExecProcess({
+        args: cfg.Cmd ?? [], env, cwd: cfg.WorkingDir || c.config.WorkingDir || '/', user: { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids },
+        terminal: tty, privileged: !!cfg.Privileged, containerSpec,
+        consoleSize: cfg.ConsoleSize && cfg.ConsoleSize[0] > 0 ? { height: cfg.ConsoleSize[0], width: cfg.ConsoleSize[1] } : undefined,
+      });
+      await fs.mkdir(execDir, { recursive: true, mode: 0o700 });
       handle = await this.containers.runtime.exec(c.id, bundle, {
         execId: id, process: proc, tty, execDir,
         attachStdin: attached && !!cfg.AttachStdin, attachStdout: attached && !!cfg.AttachStdout, attachStderr: attached && !!cfg.AttachStderr,
@@ -94,11 +101,8 @@ export class ExecService {
     } catch (err) {
       e.exitCode = 126;
       await fs.rm(execDir, { recursive: true, force: true });
-      // dockerd answers an attached start that runc refused on the stream it already
-      // hijacked: the message as output, then exit code 126 in the exec's inspect.
-      if (!attached || !socket || !isSystem(err)) throw err;
-      const sock = socket();
-      const msg = Buffer.from(`${err.message}\r\n`);
+      if (!sock) throw err;
+      const msg = Buffer.from(`${err instanceof Error ? err.message : String(err)}\r\n`);
       sock.end(tty ? msg : frame(1, msg));
       return;
     }
@@ -113,8 +117,8 @@ export class ExecService {
       void fs.rm(execDir, { recursive: true, force: true }).catch(() => undefined);
     });
     let outputDone: Promise<void> = Promise.resolve();
-    if (attached && socket && handle.attach) {
-      const sock = socket();
+    if (sock && !handle.attach) sock.end();
+    if (sock && handle.attach) {
       const a = handle.attach;
       outputDone = new Promise<void>((resolve) => a.onEnd(resolve));
       a.onData((stream, data) => { if ((stream === 1 && cfg.AttachStdout) || (stream === 2 && cfg.AttachStderr)) sock.write(tty ? data : frame(stream, data)); });
@@ -127,7 +131,8 @@ export class ExecService {
           if (detach) { a.close(); sock.end(); }
         });
         sock.on('end', () => a.closeStdin());
-      } else sock.resume();
+      }
+      sock.resume();
       sock.on('error', () => a.close());
       // The client reads the exit code (GET /exec/{id}/json) as soon as the stream ends:
       // end it only once the code is recorded.

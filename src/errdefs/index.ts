@@ -40,7 +40,6 @@ export const isNotModified = is('NotModified');
 export const isUnavailable = is('Unavailable');
 export const isNotImplemented = is('NotImplemented');
 export const isUnauthorized = is('Unauthorized');
-export const isSystem = is('System');
 
 /** HTTP status for an error kind; anything that is not a BerthError is a 500. */
 export function statusOf(e: unknown): number {

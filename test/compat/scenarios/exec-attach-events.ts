@@ -37,13 +37,16 @@ export function execAttachEventsScenarios(ctx: Ctx, { it }: ScenarioTools): void
     assert.equal(ok(await ctx.cli(['run', '-i', '--rm', ...NONE, 'busybox', 'wc', '-c'], { input })).stdout.trim(), '5');
   });
 
-  it('exec of a command runc cannot start: the message on the stream and exit code 126; -d: an API error', async (name) => {
+  it('exec that cannot start (no such command, no such user): the message on the stream and exit code 126; -d: an API error', async (name) => {
     await up(name);
     for (const [cmd, why] of [['nosuch', 'executable file not found in $PATH'], ['/etc', 'permission denied']]) {
       const r = await ctx.cli(['exec', name, cmd]);
       assert.equal(r.code, 126, r.stdout + r.stderr);
       assert.equal(r.stdout, `OCI runtime exec failed: exec failed: unable to start container process: exec: "${cmd}": ${why}: unknown\r\n`);
     }
+    const user = await ctx.cli(['exec', '-u', 'nosuch', name, 'true']);
+    assert.equal(user.code, 126, user.stdout + user.stderr);
+    assert.equal(user.stdout, 'unable to find user nosuch: no matching entries in passwd file\r\n');
     const d = await ctx.cli(['exec', '-d', name, 'nosuch']);
     assert.equal(d.code, 1);
     assert.match(d.stderr, /^Error response from daemon: OCI runtime exec failed: exec failed: .*executable file not found in \$PATH: unknown\n$/);

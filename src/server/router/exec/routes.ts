@@ -23,7 +23,8 @@ export function registerExecRoutes(router: Router, b: ContainerBackend): void {
     }
     const type = !tty && compareVersions(ctx.apiVersion, '1.42') >= 0 ? MULTIPLEXED : RAW_STREAM;
     let sock: ReturnType<typeof ctx.hijack> | undefined;
-    // Errors before the process runs still get an HTTP answer; once hijacked, the stream just ends.
+    // An unknown or already started exec, or a stopped container, gets an HTTP answer; once
+    // start has hijacked the connection (before it makes the process), errors go into the stream.
     await b.execs.start(ctx.params.id, { detach: false, tty }, () => (sock ??= ctx.hijack(type)));
     if (!sock) ctx.hijack(type).end();
   });
