@@ -104,6 +104,26 @@ describe(`API bad input (${isDocker ? 'dockerd' : 'berthd'})`, () => {
     assertError(await req('GET', '/images/nosuch-img/history'), 404, /No such image: nosuch-img(:latest)?$/);
   }));
 
+  test('logs: a tail that is not a count means all, as dockerd reads it (testcontainers sends tail=-1)', async () => {
+    const c = await req('POST', '/containers/create?name=api-logs', { Image: 'busybox', Cmd: ['sh', '-c', 'echo a; echo b; echo c'], HostConfig: { NetworkMode: 'none' } });
+    assert.equal(c.status, 201, c.body);
+    try {
+      assert.equal((await req('POST', '/containers/api-logs/start')).status, 204);
+      assert.equal((await req('POST', '/containers/api-logs/wait')).status, 200);
+      // frames: 8-byte header, then the line
+      const text = (r: HttpResponse) => r.body.replace(/[\x00-\x08]/g, '');
+      for (const tail of ['-1', 'abc', '-5', '', 'all']) {
+        const r = await req('GET', `/containers/api-logs/logs?stdout=1&tail=${tail}`);
+        assert.equal(r.status, 200, `tail=${tail}: ${r.body}`);
+        assert.equal(text(r), 'a\nb\nc\n', `tail=${tail}`);
+      }
+      assert.equal(text(await req('GET', '/containers/api-logs/logs?stdout=1&tail=1')), 'c\n');
+      assert.equal(text(await req('GET', '/containers/api-logs/logs?stdout=1&tail=0')), '');
+    } finally {
+      await req('DELETE', '/containers/api-logs?force=1');
+    }
+  });
+
   test('unknown containers', () => unchanged(async () => {
     for (const [method, path] of [['GET', '/containers/nosuch-ctr/json'], ['POST', '/containers/nosuch-ctr/start'],
       ['POST', '/containers/nosuch-ctr/stop'], ['POST', '/containers/nosuch-ctr/kill'], ['POST', '/containers/nosuch-ctr/wait'],

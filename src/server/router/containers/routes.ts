@@ -106,9 +106,10 @@ export function registerContainerRoutes(router: Router, b: ContainerBackend): vo
     const stdout = boolParam(q, 'stdout');
     const stderr = boolParam(q, 'stderr');
     if (!stdout && !stderr) throw invalidParameter('Bad parameters: you must choose at least one stream');
-    const tailRaw = q.get('tail');
-    const tail: number | 'all' = !tailRaw || tailRaw === 'all' ? 'all' : Number(tailRaw);
-    if (tail !== 'all' && (!Number.isInteger(tail) || tail < 0)) throw invalidParameter(`invalid value for "tail": "${tailRaw}"`);
+    // dockerd reads tail with Atoi and takes anything else, or a negative number, as "all"
+    // (testcontainers sends tail=-1)
+    const tailRaw = q.get('tail') ?? '';
+    const tail: number | 'all' = /^\+?\d+$/.test(tailRaw) ? Number(tailRaw) : 'all';
     const timestamps = boolParam(q, 'timestamps');
     const tty = !!c.config.Tty;
     const ac = new AbortController();
