@@ -155,7 +155,8 @@ export class ExecService {
       ID: e.id, Running: e.running, ExitCode: e.exitCode, CanRemove: false, ContainerID: e.containerId,
       DetachKeys: '', OpenStdin: !!e.config.AttachStdin, OpenStderr: !!e.config.AttachStderr, OpenStdout: !!e.config.AttachStdout,
       Pid: e.pid,
-      ProcessConfig: { tty: !!e.config.Tty, entrypoint: cmd[0] ?? '', arguments: cmd.slice(1), privileged: !!e.config.Privileged, user: e.config.User ?? '' },
+      // (user is omitempty in moby's ExecProcessConfig)
+      ProcessConfig: { tty: !!e.config.Tty, entrypoint: cmd[0] ?? '', arguments: cmd.slice(1), privileged: !!e.config.Privileged, ...(e.config.User ? { user: e.config.User } : {}) },
     };
   }
 

@@ -69,6 +69,12 @@ export interface ViewContext {
   mounts?: (id: string) => Record<string, unknown>[];
 }
 
+/** The state as the API shows it: RemovalInProgress is the daemon's own (moby: `json:"-"`). */
+function publicState(s: ContainerRecord['state']): Omit<ContainerRecord['state'], 'RemovalInProgress'> {
+  const { RemovalInProgress: _removing, ...rest } = s;
+  return rest;
+}
+
 /** GET /containers/{id}/json, in the shape `docker inspect` prints. */
 export function inspectView(c: ContainerRecord, ctx: ViewContext, size?: { sizeRw: number; sizeRootFs: number }): Record<string, unknown> {
   const out: Record<string, unknown> = {
@@ -76,7 +82,7 @@ export function inspectView(c: ContainerRecord, ctx: ViewContext, size?: { sizeR
     Created: c.created,
     Path: c.path,
     Args: c.args,
-    State: { Status: statusOf(c.state), ...c.state },
+    State: { Status: statusOf(c.state), ...publicState(c.state) },
     Image: c.image,
     ResolvConfPath: c.resolvConfPath,
     HostnamePath: c.hostnamePath,

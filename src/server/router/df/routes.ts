@@ -1,3 +1,4 @@
+import { compareVersions } from '../../../api/version';
 import { invalidParameter } from '../../../errdefs';
 import type { Router } from '../../router';
 
@@ -26,7 +27,12 @@ export function registerDfRoutes(router: Router, backend: DfRoutesBackend): void
     for (const t of asked) if (!TYPES.includes(t as DfType)) throw invalidParameter(`unknown object type: ${t}`);
     const want = (t: DfType) => asked.length === 0 || asked.includes(t);
     const out: Record<string, unknown> = {};
-    if (want('image')) { out.LayersSize = backend.layersSize(); out.Images = backend.images(); }
+    if (want('image')) {
+      out.LayersSize = backend.layersSize();
+      const images = backend.images();
+      // moby still sets VirtualSize (= Size) for API < 1.44
+      out.Images = compareVersions(ctx.apiVersion, '1.44') < 0 ? images.map((i) => ({ ...i, VirtualSize: i.Size })) : images;
+    }
     if (want('container')) out.Containers = await backend.containers();
     if (want('volume')) out.Volumes = await backend.volumes();
     if (want('build-cache')) out.BuildCache = backend.buildCache();

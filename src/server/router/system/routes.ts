@@ -1,3 +1,4 @@
+import { compareVersions } from '../../../api/version';
 import type { EventMessage } from '../../../api/types';
 import { invalidParameter } from '../../../errdefs';
 import { type Router, filtersParam } from '../../router';
@@ -52,7 +53,7 @@ export function registerSystemRoutes(router: Router, b: SystemBackend): void {
   router.get('/_ping', ping);
   router.head('/_ping', ping);
   router.get('/version', async (ctx) => ctx.send(200, await b.version()));
-  router.get('/info', async (ctx) => ctx.send(200, await b.info()));
+  router.get('/info', async (ctx) => ctx.send(200, legacyInfo(await b.info(), ctx.apiVersion)));
 
   router.get('/events', async (ctx) => {
     const since = parseTimestamp(ctx.query.get('since'), 'since');
@@ -82,4 +83,24 @@ export function registerSystemRoutes(router: Router, b: SystemBackend): void {
       }
     });
   });
+}
+
+/**
+ * Fields moby still sends to older API versions although newer ones dropped them: clients
+ * pinned to an old version (docker-py, compose v1) may read them.
+ */
+function legacyInfo(info: Record<string, unknown>, apiVersion: string): Record<string, unknown> {
+  const out = { ...info };
+  const older = (v: string) => compareVersions(apiVersion, v) < 0;
+  if (older('1.50')) { out.BridgeNfIptables = false; out.BridgeNfIp6tables = false; }
+  if (older('1.49')) {
+    for (const k of ['ContainerdCommit', 'RuncCommit', 'InitCommit']) {
+      const c = (out[k] ?? {}) as { ID?: string };
+      out[k] = { ...c, Expected: c.ID ?? '' };
+    }
+  }
+  if (older('1.47')) {
+    out.RegistryConfig = { AllowNondistributableArtifactsCIDRs: null, AllowNondistributableArtifactsHostnames: null, ...(out.RegistryConfig as object) };
+  }
+  return out;
 }

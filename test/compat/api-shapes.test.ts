@@ -1,0 +1,53 @@
+/**
+ * Response shapes clients index into, as dockerd gives them: fields moby keeps for older API
+ * versions (docker-py and compose v1 may pin one), fields that are omitempty, and daemon
+ * internals that never show. Runs against berthd, and against dockerd with TARGET=docker.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TestDaemon, importBusybox, makeCli, request, target } from '../integration/harness';
+
+describe(`API response shapes (${target() === 'docker' ? 'dockerd' : 'berthd'})`, { timeout: 5 * 60_000 }, () => {
+  let d: TestDaemon;
+  const get = async (path: string) => {
+    const r = await request(d.socket, 'GET', path);
+    assert.equal(r.status, 200, `${path}: ${r.body}`);
+    return JSON.parse(r.body);
+  };
+  before(async () => {
+    d = await TestDaemon.start({ name: 'api-shapes' });
+    const cli = makeCli('docker', d.socket);
+    await importBusybox(cli);
+    const r = await cli(['run', '-d', '--name', 'shapes', '--network', 'none', 'busybox', 'sleep', '300']);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => { await d?.stop(); });
+
+  test('container State: the API fields only', async () => {
+    const state = (await get('/containers/shapes/json')).State;
+    assert.deepEqual(Object.keys(state).sort(),
+      ['Dead', 'Error', 'ExitCode', 'FinishedAt', 'OOMKilled', 'Paused', 'Pid', 'Restarting', 'Running', 'StartedAt', 'Status']);
+  });
+
+  test('exec inspect: ProcessConfig.user only when a user was given', async () => {
+    const plain = await request(d.socket, 'POST', '/containers/shapes/exec', { body: { Cmd: ['true'] } });
+    const asUser = await request(d.socket, 'POST', '/containers/shapes/exec', { body: { Cmd: ['true'], User: '1000' } });
+    const p1 = (await get(`/exec/${JSON.parse(plain.body).Id}/json`)).ProcessConfig;
+    const p2 = (await get(`/exec/${JSON.parse(asUser.body).Id}/json`)).ProcessConfig;
+    assert.equal('user' in p1, false, JSON.stringify(p1));
+    assert.equal(p2.user, '1000');
+  });
+
+  test('API 1.41: info and system df keep the fields moby sends to that version', async () => {
+    const info = await get('/v1.41/info');
+    assert.equal(typeof info.BridgeNfIptables, 'boolean');
+    assert.equal(typeof info.BridgeNfIp6tables, 'boolean');
+    for (const k of ['ContainerdCommit', 'RuncCommit', 'InitCommit']) assert.equal(typeof info[k].Expected, 'string', k);
+    assert.ok('AllowNondistributableArtifactsCIDRs' in info.RegistryConfig, JSON.stringify(info.RegistryConfig));
+    const df = await get('/v1.41/system/df');
+    assert.ok(df.Images.length > 0);
+    for (const i of df.Images) assert.equal(i.VirtualSize, i.Size);
+    const now = await get('/info');
+    if (target() === 'berth') assert.equal('BridgeNfIptables' in now, false, 'dropped from 1.50 on');
+  });
+});
