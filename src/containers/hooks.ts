@@ -35,6 +35,8 @@ export interface ContainerHooks {
   started?(c: ContainerRecord, pid: number): Promise<void>;
   /** Called after an exit was recorded and the runtime state was deleted (also when a start failed after prepare). */
   stopped?(c: ContainerRecord, info: { exitCode: number; manual: boolean }): Promise<void>;
+  /** Called right after the `die` event (events that follow it, such as network disconnects). */
+  died?(c: ContainerRecord): Promise<void>;
   /** Called before the record is deleted; `volumes` is docker rm -v. */
   removing?(c: ContainerRecord, opts: { volumes: boolean }): Promise<void>;
 }

@@ -406,6 +406,7 @@ export class ContainerService {
       if (oom) this.emit(c, 'oom');
       const started = parseTime(c.state.StartedAt);
       this.emit(c, 'die', { exitCode: String(exitCode), execDuration: String(Math.max(0, Math.round((at.getTime() - started) / 1000))) });
+      await this.runHooks('died', c).catch((e) => this.log.warn(`died hooks ${id}: ${String(e)}`));
       for (const f of this.exitWaits.get(id) ?? []) f();
       this.exitWaits.delete(id);
       this.resolveWaiters(c, ['not-running', 'next-exit']);
@@ -452,6 +453,7 @@ export class ContainerService {
         throw conflict(`cannot remove container "${c.name}": container is ${statusOf(c.state)}: stop the container before removing or force remove`);
       }
       await this.runtime.kill(c.id, 9).catch(() => undefined);
+      this.emit(c, 'kill', { signal: '9' }); // as dockerd's rm -f
       if (c.state.Paused) await this.runtime.resume(c.id).catch(() => undefined);
       await this.waitStopped(c, 10_000);
     }

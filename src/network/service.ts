@@ -228,6 +228,10 @@ export class NetworkService {
         hostsEntries.push(...this.linkEntries(c, list.map((x) => x.net.id)));
         return { netnsPath: nsPath, ip: list[0].ep.live!.ip, nameservers: user.length ? user.map((x) => x.net.gateway) : undefined, hostsEntries, ready };
       },
+      // dockerd's events: a container joins its networks as it starts (before `start`) and
+      // leaves them once it stopped (after `die`); none and host count, a shared namespace not.
+      started: async (c: NetContainer) => { this.publishMembership(c, 'connect'); },
+      died: async (c: NetContainer) => { this.publishMembership(c, 'disconnect'); },
       stopped: async (c: NetContainer) => {
         // The kernel part of the teardown runs on in the background: it does not delay `die`.
         const t0 = Date.now();
@@ -238,6 +242,18 @@ export class NetworkService {
         for (const e of this.store.ofContainer(c.id)) this.store.deleteEndpoint(c.id, e.networkId);
       },
     };
+  }
+
+  private publishMembership(c: NetContainer, action: 'connect' | 'disconnect'): void {
+    const mode = effectiveMode(c);
+    let nets: NetworkRecord[];
+    if (mode === 'none' || mode === 'host') nets = [this.store.findNetwork(mode)].filter((n): n is NetworkRecord => !!n);
+    else if (sharesNamespace(mode)) nets = [];
+    else {
+      const all = this.store.networks();
+      nets = this.store.ofContainer(c.id).map((e) => all.find((n) => n.id === e.networkId)).filter((n): n is NetworkRecord => !!n);
+    }
+    for (const n of nets) this.publish('network', action, n.id, { container: c.id, name: n.name, type: n.driver });
   }
 
   /** Legacy --link NAME[:ALIAS]: /etc/hosts lines for the linked container's address on a shared network. */

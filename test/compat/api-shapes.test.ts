@@ -38,6 +38,38 @@ describe(`API response shapes (${target() === 'docker' ? 'dockerd' : 'berthd'})`
     assert.equal(p2.user, '1000');
   });
 
+  test('events of containers\' lives, in dockerd\'s order: network connect and disconnect, kill on rm -f', async () => {
+    const cli = makeCli('docker', d.socket);
+    const must = async (args: string[]) => { const r = await cli(args); assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`); };
+    await must(['network', 'create', 'shapes-net']);
+    // `since` counts whole seconds: start at the next one, after everything before this test
+    const since = Math.ceil(Date.now() / 1000);
+    await new Promise((r) => setTimeout(r, since * 1000 - Date.now() + 20));
+    await must(['run', '-d', '--name', 'ev-one', '--network', 'shapes-net', 'busybox', 'sleep', '300']);
+    await must(['stop', '-t', '0', 'ev-one']);
+    await must(['start', 'ev-one']);
+    await must(['rm', '-f', 'ev-one']);
+    await must(['run', '--rm', '--network', 'none', 'busybox', 'true']);
+    await must(['run', '-d', '--name', 'ev-two', '--network', 'shapes-net', 'busybox', 'sleep', '300']);
+    await must(['run', '--rm', '--network', 'container:ev-two', 'busybox', 'true']);
+    await must(['rm', '-f', 'ev-two']);
+    await must(['network', 'rm', 'shapes-net']);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const r = await request(d.socket, 'GET', `/events?since=${since}&until=${until}&filters=${encodeURIComponent(JSON.stringify({ type: ['container', 'network'] }))}`);
+    const seen = r.body.trim().split('\n').map((l) => JSON.parse(l) as { Type: string; Action: string; Actor: { Attributes: Record<string, string> } })
+      .map((e) => e.Type === 'network' ? `network:${e.Action}:${e.Actor.Attributes.name}:${e.Actor.Attributes.type}` : `${e.Action}${e.Action === 'kill' ? `:${e.Actor.Attributes.signal}` : ''}`);
+    const life = (net: string, type: string) => [`network:connect:${net}:${type}`, 'start'];
+    assert.deepEqual(seen, [
+      'create', ...life('shapes-net', 'bridge'), 'kill:15', 'kill:9', 'die', 'network:disconnect:shapes-net:bridge', 'stop',
+      ...life('shapes-net', 'bridge'), 'kill:9', 'die', 'network:disconnect:shapes-net:bridge', 'destroy',
+      'create', 'attach', ...life('none', 'null'), 'die', 'network:disconnect:none:null', 'destroy',
+      'create', ...life('shapes-net', 'bridge'),
+      'create', 'attach', 'start', 'die', 'destroy', // a shared namespace joins no network
+      'kill:9', 'die', 'network:disconnect:shapes-net:bridge', 'destroy',
+      'network:destroy:shapes-net:bridge',
+    ]);
+  });
+
   test('API 1.41: info and system df keep the fields moby sends to that version', async () => {
     const info = await get('/v1.41/info');
     assert.equal(typeof info.BridgeNfIptables, 'boolean');
