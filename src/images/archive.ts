@@ -87,6 +87,7 @@ export async function saveImages(s: LocalImageService, names: string[], compress
       }
       const cfgName = `${p.id.slice(7)}.json`;
       if (!written.has(cfgName)) { written.add(cfgName); await entry(cfgName, p.config); }
+      s.emit('save', p.id, p.id); // as dockerd's export: once an image is in the archive
       const tags = p.tags.map((t) => familiarString(t));
       manifest.push({ Config: cfgName, RepoTags: tags.length ? tags : null, Layers: p.layers.map((l) => `${l.dir}/layer.tar`) });
       for (const t of p.tags) {

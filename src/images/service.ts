@@ -257,7 +257,7 @@ export class LocalImageService implements ImageService {
     if (running) this.runningUsersOf = running;
   }
 
-  emit(action: 'import' | 'tag' | 'untag' | 'delete', id: string, name: string): void {
+  emit(action: 'import' | 'tag' | 'untag' | 'delete' | 'save', id: string, name: string): void {
     const attrs: Record<string, string> = { name };
     try { Object.assign(attrs, this.config(id).config?.Labels ?? {}); } catch { /* config gone */ }
     this.events?.publish('image', action, id, attrs);

@@ -165,22 +165,28 @@ export class VolumeMounts {
   }
 
   /** stopped hook: a device volume (tmpfs, bind) is unmounted once no running container uses it. */
-  async stopped(c: ContainerLike, _info?: unknown, removing = false): Promise<void> {
+  async stopped(c: ContainerLike): Promise<void> {
     for (const m of this.volumes.store.mountsOf(c.id)) {
       if (m.Type !== 'volume' || !m.Name) continue;
       const v = this.volumes.find(m.Name);
-      if (!v) continue;
-      if (c.state.Running === false && !removing) this.volumes.emit('unmount', v.name, { container: c.id, driver: v.driver });
-      if (!v.options.type) continue;
+      if (!v || !v.options.type) continue;
       const busy = this.volumes.usersOf(v.name).some((id) => id !== c.id && this.containers.find(id)?.state.Running);
       if (!busy) await this.volumes.local.unmount(v).catch((e) => this.log.warn(`unmount volume ${v.name}: ${String(e)}`));
+    }
+  }
+
+  /** died hook: the `unmount` events, after `die` as dockerd sends them. */
+  async died(c: ContainerLike): Promise<void> {
+    for (const m of this.volumes.store.mountsOf(c.id)) {
+      const v = m.Type === 'volume' && m.Name ? this.volumes.find(m.Name) : undefined;
+      if (v) this.volumes.emit('unmount', v.name, { container: c.id, driver: v.driver });
     }
   }
 
   /** removing hook: forgets the mounts; with rm -v removes the anonymous volumes no one else uses. */
   async removing(c: ContainerLike, opts: { volumes: boolean }): Promise<void> {
     const points = this.volumes.store.mountsOf(c.id);
-    await this.stopped(c, undefined, true);
+    await this.stopped(c);
     this.volumes.store.deleteMounts(c.id);
     if (!opts.volumes) return;
     for (const m of points) {

@@ -72,7 +72,9 @@ export class VolumeService {
     }
     return this.locked(name, async () => {
       const existing = this.store.findVolume(name);
-      if (existing) return existing;
+      // dockerd's volume service sends `create` for an existing volume too (docker volume
+      // create again, or a container that names it)
+      if (existing) { this.events.publish('volume', 'create', name, { driver: existing.driver }); return existing; }
       const options = { ...(o.DriverOpts ?? {}) };
       try { this.local.validate(options); } catch (e) { throw invalidParameter(`create ${name}: ${(e as Error).message}`); }
       const v: VolumeRecord = { name, driver, createdAt: rfc3339Seconds(new Date()), labels: { ...(o.Labels ?? {}) }, options };

@@ -4,6 +4,9 @@
  * internals that never show. Runs against berthd, and against dockerd with TARGET=docker.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { TestDaemon, importBusybox, makeCli, request, target } from '../integration/harness';
 
@@ -67,6 +70,31 @@ describe(`API response shapes (${target() === 'docker' ? 'dockerd' : 'berthd'})`
       'create', 'attach', 'start', 'die', 'destroy', // a shared namespace joins no network
       'kill:9', 'die', 'network:disconnect:shapes-net:bridge', 'destroy',
       'network:destroy:shapes-net:bridge',
+    ]);
+  });
+
+  test('volume and image events, in dockerd\'s order: create for an existing volume, unmount after die, save', async () => {
+    const cli = makeCli('docker', d.socket);
+    const must = async (args: string[]) => { const r = await cli(args); assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`); };
+    const since = Math.ceil(Date.now() / 1000);
+    await new Promise((r) => setTimeout(r, since * 1000 - Date.now() + 20));
+    await must(['volume', 'create', 'shapes-vol']);
+    await must(['run', '--name', 'ev-vol', '--network', 'none', '-v', 'shapes-vol:/data', 'busybox', 'true']);
+    await must(['rm', 'ev-vol']);
+    await must(['volume', 'rm', 'shapes-vol']);
+    await must(['tag', 'busybox', 'shapes-img:1']);
+    const saved = path.join(os.tmpdir(), `berth-shapes-${process.pid}.tar`);
+    await must(['save', '-o', saved, 'shapes-img:1']);
+    fs.rmSync(saved, { force: true });
+    await must(['rmi', 'shapes-img:1']);
+    const until = Math.floor(Date.now() / 1000) + 1;
+    const r = await request(d.socket, 'GET', `/events?since=${since}&until=${until}`);
+    const seen = r.body.trim().split('\n').map((l) => JSON.parse(l) as { Type: string; Action: string })
+      .filter((e) => e.Type !== 'container' || e.Action === 'die').map((e) => `${e.Type}:${e.Action}`)
+      .filter((e) => !e.startsWith('network:'));
+    assert.deepEqual(seen, [
+      'volume:create', 'volume:create', 'volume:mount', 'container:die', 'volume:unmount', 'volume:destroy',
+      'image:tag', 'image:save', 'image:untag',
     ]);
   });
 
