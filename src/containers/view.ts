@@ -39,6 +39,13 @@ export function fullHostConfig(hc: HostConfig): HostConfig {
     ],
     ReadonlyPaths: hc.Privileged ? null : ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     ...stripUndefined(hc),
+    // What dockerd fills in or clears at create (the CLI sends these): an empty mode is the
+    // daemon's default (host cgroup namespace on cgroup v1, a private IPC namespace),
+    // swappiness -1 and a pids limit of 0 or less mean "not set".
+    ...(hc.CgroupnsMode ? {} : { CgroupnsMode: 'host' }),
+    ...(hc.IpcMode ? {} : { IpcMode: 'private' }),
+    ...(hc.MemorySwappiness === -1 ? { MemorySwappiness: null } : {}),
+    ...(typeof hc.PidsLimit === 'number' && hc.PidsLimit <= 0 ? { PidsLimit: null } : {}),
   };
 }
 

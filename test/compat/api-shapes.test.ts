@@ -32,6 +32,23 @@ describe(`API response shapes (${target() === 'docker' ? 'dockerd' : 'berthd'})`
       ['Dead', 'Error', 'ExitCode', 'FinishedAt', 'OOMKilled', 'Paused', 'Pid', 'Restarting', 'Running', 'StartedAt', 'Status']);
   });
 
+  test('HostConfig as dockerd fills it at create from what the docker CLI sends; older API versions\' aliases', async () => {
+    const cli = makeCli('docker', d.socket);
+    assert.equal((await cli(['network', 'create', 'shapes-hc'])).code, 0);
+    try {
+      const r = await cli(['run', '-d', '--name', 'shapes-hc', '--network', 'shapes-hc', '--network-alias', 'web', '--pids-limit', '0', 'busybox', 'sleep', '300']);
+      assert.equal(r.code, 0, r.stderr);
+      const id = r.stdout.trim();
+      const hc = (await get('/containers/shapes-hc/json')).HostConfig;
+      assert.deepEqual([hc.CgroupnsMode, hc.IpcMode, hc.MemorySwappiness, hc.PidsLimit], ['host', 'private', null, null]);
+      const old = (await get('/v1.41/containers/shapes-hc/json')).NetworkSettings.Networks['shapes-hc'];
+      assert.deepEqual([...old.Aliases].sort(), ['web', id.slice(0, 12)].sort());
+    } finally {
+      await cli(['rm', '-f', 'shapes-hc']);
+      await cli(['network', 'rm', 'shapes-hc']);
+    }
+  });
+
   test('exec inspect: ProcessConfig.user only when a user was given', async () => {
     const plain = await request(d.socket, 'POST', '/containers/shapes/exec', { body: { Cmd: ['true'] } });
     const asUser = await request(d.socket, 'POST', '/containers/shapes/exec', { body: { Cmd: ['true'], User: '1000' } });

@@ -35,7 +35,7 @@ export function registerContainerRoutes(router: Router, b: ContainerBackend): vo
 
   router.post('/containers/prune', async (ctx) => ctx.send(200, await b.prune(filtersParam(ctx.query))));
 
-  router.get('/containers/{name}/json', async (ctx) => ctx.send(200, await b.inspect(ctx.params.name, boolParam(ctx.query, 'size'))));
+  router.get('/containers/{name}/json', async (ctx) => ctx.send(200, legacyAliases(await b.inspect(ctx.params.name, boolParam(ctx.query, 'size')), ctx.apiVersion)));
 
   router.post('/containers/{name}/start', async (ctx) => {
     if (ctx.query.get('checkpoint')) throw invalidParameter('checkpoint is only supported in experimental mode');
@@ -131,4 +131,19 @@ export function registerContainerRoutes(router: Router, b: ContainerBackend): vo
     ctx.res.end();
   });
 
+}
+
+/**
+ * API < 1.45, as moby: on user-defined networks the aliases also hold the short id and the
+ * hostname (newer versions list those under DNSNames only).
+ */
+function legacyAliases(insp: Record<string, unknown>, apiVersion: string): Record<string, unknown> {
+  if (compareVersions(apiVersion, '1.45') >= 0) return insp;
+  const nets = (insp.NetworkSettings as { Networks?: Record<string, { Aliases?: string[] | null }> } | undefined)?.Networks ?? {};
+  const extra = [String(insp.Id ?? '').slice(0, 12), String((insp.Config as { Hostname?: string } | undefined)?.Hostname ?? '')].filter(Boolean);
+  for (const [name, ep] of Object.entries(nets)) {
+    if (['bridge', 'host', 'none', 'default'].includes(name) || name.startsWith('container:')) continue;
+    ep.Aliases = [...new Set([...(ep.Aliases ?? []), ...extra])];
+  }
+  return insp;
 }
