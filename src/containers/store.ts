@@ -40,7 +40,7 @@ export class ContainerStore {
 
   rename(c: ContainerRecord, newName: string): void {
     const holder = this.byName.get(newName);
-    if (holder) throw nameConflict(newName, holder);
+    if (holder) throw nameConflict(newName, holder, 'Error when allocating new name: '); // dockerd's rename wraps it so
     const old = c.name;
     c.name = newName;
     try {
@@ -88,6 +88,6 @@ export class ContainerStore {
   }
 }
 
-function nameConflict(name: string, id: string) {
-  return conflict(`Conflict. The container name "${name}" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.`);
+function nameConflict(name: string, id: string, prefix = '') {
+  return conflict(`${prefix}Conflict. The container name "${name}" is already in use by container "${id}". You have to remove (or rename) that container to be able to reuse that name.`);
 }

@@ -375,7 +375,8 @@ export class NetworkService {
     const c = this.containers.get(body.Container ?? '');
     if (n.driver !== 'bridge') throw forbidden('container cannot be disconnected from host network or connected to host network');
     const ep = this.store.endpoint(c.id, n.id);
-    if (!ep) throw forbidden(`container ${c.id} is not connected to network ${n.name}`);
+    // dockerd words it two ways: a stopped container is not connected to "the" network
+    if (!ep) throw forbidden(`container ${c.id} is not connected to ${c.state.Running ? '' : 'the '}network ${n.name}`);
     await this.attach.unplugOne(ep);
     this.store.deleteEndpoint(c.id, n.id);
     if (!c.state.Running) await this.containers.changed?.(c.id);
