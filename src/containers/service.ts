@@ -304,8 +304,11 @@ export class ContainerService {
   }
 
   /** Resolves once the container is not running (after the exit was recorded). */
-  private waitStopped(c: ContainerRecord, timeoutMs: number): Promise<boolean> {
-    if (!c.state.Running) return Promise.resolve(true);
+  private async waitStopped(c: ContainerRecord, timeoutMs: number): Promise<boolean> {
+    // An exit being handled right now (Running is already false) has not sent `die` yet: wait
+    // for its handling, under the container's lock, so that what the caller sends next (stop's
+    // `stop`, rm -f's `destroy`) comes after `die`, as dockerd orders them.
+    if (!c.state.Running) { await this.locks.run(c.id, async () => undefined); return true; }
     return new Promise((resolve) => {
       const list = this.exitWaits.get(c.id) ?? [];
       let done = false;
