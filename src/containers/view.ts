@@ -133,7 +133,8 @@ export function listView(c: ContainerRecord, ctx: ViewContext, size?: { sizeRw: 
     Names: [c.name],
     Image: c.imageRef,
     ImageID: c.image,
-    Command: c.args.length ? `${c.path} ${c.args.join(' ')}` : c.path,
+    // as dockerd's list: an argument with a space in it is put in single quotes
+    Command: c.args.length ? `${c.path} ${c.args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}` : c.path,
     Created: Math.floor(parseTime(c.created) / 1000),
     Ports: ctx.ports?.(c) ?? [],
     Labels: c.config.Labels ?? {},

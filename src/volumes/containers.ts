@@ -75,7 +75,11 @@ export class VolumeMounts {
       seen.add(r.destination);
       reqs.push(r);
     };
-    for (const b of hc.Binds ?? []) add(parseBind(b));
+    for (const b of hc.Binds ?? []) {
+      const r = parseBind(b);
+      // dockerd's setBindModeIfNull: a named volume given with -v and no mode shows mode "z"
+      add(r.type === 'volume' && r.source && !r.mode ? { ...r, mode: 'z' } : r);
+    }
     for (const m of hc.Mounts ?? []) add(parseMount(m));
     for (const t of parseTmpfs(hc.Tmpfs ?? {})) add(t);
     for (const dst of Object.keys(c.config.Volumes ?? {})) {

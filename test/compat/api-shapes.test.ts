@@ -36,16 +36,21 @@ describe(`API response shapes (${target() === 'docker' ? 'dockerd' : 'berthd'})`
     const cli = makeCli('docker', d.socket);
     assert.equal((await cli(['network', 'create', 'shapes-hc'])).code, 0);
     try {
-      const r = await cli(['run', '-d', '--name', 'shapes-hc', '--network', 'shapes-hc', '--network-alias', 'web', '--pids-limit', '0', 'busybox', 'sleep', '300']);
+      const r = await cli(['run', '-d', '--name', 'shapes-hc', '--network', 'shapes-hc', '--network-alias', 'web', '--pids-limit', '0', '-v', 'shapes-hc-vol:/data', 'busybox', 'sh', '-c', 'sleep 300']);
       assert.equal(r.code, 0, r.stderr);
       const id = r.stdout.trim();
       const hc = (await get('/containers/shapes-hc/json')).HostConfig;
       assert.deepEqual([hc.CgroupnsMode, hc.IpcMode, hc.MemorySwappiness, hc.PidsLimit], ['host', 'private', null, null]);
       const old = (await get('/v1.41/containers/shapes-hc/json')).NetworkSettings.Networks['shapes-hc'];
       assert.deepEqual([...old.Aliases].sort(), ['web', id.slice(0, 12)].sort());
+      // the list's Command quotes an argument with a space; a named volume from -v has mode "z"
+      const listed = (await get(`/containers/json?filters=${encodeURIComponent(JSON.stringify({ name: ['shapes-hc'] }))}`))[0];
+      assert.equal(listed.Command, "sh -c 'sleep 300'");
+      assert.equal(listed.Mounts.find((m: { Name?: string }) => m.Name === 'shapes-hc-vol')?.Mode, 'z');
     } finally {
       await cli(['rm', '-f', 'shapes-hc']);
       await cli(['network', 'rm', 'shapes-hc']);
+      await cli(['volume', 'rm', 'shapes-hc-vol']);
     }
   });
 
