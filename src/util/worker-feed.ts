@@ -70,11 +70,6 @@ let nextId = 1;
 /** A job whose worker is still the caller's after { done } (see feedWorker's `hold`). */
 export interface HeldJob { worker: Worker; id: number; release(): void }
 
-/**
- * Runs `job` on a worker of `pool` over the bytes of `src`. Resolves with the worker's result
- * once it answered { done }. Without `hold` the worker goes back to the pool then; with it
- * the caller gets the worker and the job's id for more messages, and must release() it.
- */
 export interface FeedOptions {
   /** names the source in errors */
   what: string;
@@ -83,6 +78,12 @@ export interface FeedOptions {
   /** copy every chunk: another listener of `src` still uses its buffers */
   copy?: boolean;
 }
+
+/**
+ * Runs `job` on a worker of `pool` over the bytes of `src`. Resolves with the worker's result
+ * once it answered { done }. Without `hold` the worker goes back to the pool then; with it
+ * the caller gets the worker and the job's id for more messages, and must release() it.
+ */
 export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: FeedOptions & { hold: true }): Promise<{ result: R | undefined; held: HeldJob }>;
 export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: FeedOptions & { hold?: false }): Promise<{ result: R | undefined }>;
 export function feedWorker<J, R>(pool: WorkerPool, job: J, src: Readable, opts: FeedOptions): Promise<{ result: R | undefined; held?: HeldJob }> {
