@@ -157,7 +157,6 @@ export class VolumeMounts {
         await fs.stat(source).catch(() => { throw invalidParameter(`cannot access path ${source}: no such file or directory`); });
       }
       out.push({ destination: m.Destination, type: 'bind', source, readonly: !m.RW, options: propagation });
-      this.volumes.emit('mount', v.name, { container: c.id, destination: m.Destination, driver: v.driver, propagation: m.Propagation, 'read/write': String(m.RW) });
     }
     if (changed) this.volumes.store.setMounts(c.id, points);
     return { mounts: out };
@@ -176,6 +175,17 @@ export class VolumeMounts {
       if (!v || !v.options.type) continue;
       const busy = this.volumes.usersOf(v.name).some((id) => id !== c.id && this.containers.find(id)?.state.Running);
       if (!busy) await this.volumes.local.unmount(v).catch((e) => this.log.warn(`unmount volume ${v.name}: ${String(e)}`));
+    }
+  }
+
+  /**
+   * started hook: the `mount` events, sent once the start went through and after the
+   * network's `connect`, as dockerd orders them (the volumes were mounted in prepare).
+   */
+  async started(c: ContainerLike): Promise<void> {
+    for (const m of this.volumes.store.mountsOf(c.id)) {
+      const v = m.Type === 'volume' && m.Name ? this.volumes.find(m.Name) : undefined;
+      if (v) this.volumes.emit('mount', v.name, { container: c.id, destination: m.Destination, driver: v.driver, propagation: m.Propagation, 'read/write': String(m.RW) });
     }
   }
 
