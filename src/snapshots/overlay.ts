@@ -46,7 +46,8 @@ function supportsIndexOption(): Promise<boolean> {
   return (indexOption ??= fs.access('/sys/module/overlay/parameters/index').then(() => true, () => false));
 }
 
-function readSmallSync(file: string): string {
+/** A small file's text, trimmed ('' when it does not exist): one synchronous read. */
+function readSmall(file: string): string {
   try { return fsSync.readFileSync(file, 'utf8').trim(); } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
     throw e;
@@ -88,7 +89,7 @@ export class OverlayStore {
   async init(): Promise<void> {
     await fs.mkdir(path.join(this.rootDir, LINK_DIR), { recursive: true, mode: 0o700 });
     this.rootDir = await fs.realpath(this.rootDir);
-    if (this.idMapping) await this.ownRemapped(this.rootDir, 0o710, true);
+    if (this.idMapping) this.ownRemapped(this.rootDir, 0o710, true);
   }
 
   dir(id: string): string { return path.join(this.root, checkLayerId(id)); }
@@ -96,27 +97,25 @@ export class OverlayStore {
   mergedDir(id: string): string { return path.join(this.dir(id), 'merged'); }
   workDir(id: string): string { return path.join(this.dir(id), 'work'); }
 
-  async exists(id: string): Promise<boolean> {
-    try { return (await fs.stat(this.diffDir(id))).isDirectory(); } catch { return false; }
+  async exists(id: string): Promise<boolean> { return this.hasLayer(id); }
+
+  /** Whether layer <id> exists: one stat (docker run's path calls it too). */
+  private hasLayer(id: string): boolean {
+    return fsSync.statSync(this.diffDir(id), { throwIfNoEntry: false })?.isDirectory() ?? false;
   }
 
-  private async readSmall(file: string): Promise<string> {
-    try { return (await fs.readFile(file, 'utf8')).trim(); } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw e;
-    }
-  }
+  async link(id: string): Promise<string> { return this.linkOf(id); }
 
-  async link(id: string): Promise<string> {
-    const l = await this.readSmall(path.join(this.dir(id), 'link'));
+  private linkOf(id: string): string {
+    const l = readSmall(path.join(this.dir(id), 'link'));
     if (!l) throw notFound(`layer ${id}: not found`);
     return l;
   }
 
   /** The lowerdir chain for something stacked on top of `id`: its own link, then its lowers. */
-  async lowerFor(id: string): Promise<string> {
-    const own = `${LINK_DIR}/${await this.link(id)}`;
-    const lower = await this.readSmall(path.join(this.dir(id), 'lower'));
+  lowerFor(id: string): string {
+    const own = `${LINK_DIR}/${this.linkOf(id)}`;
+    const lower = readSmall(path.join(this.dir(id), 'lower'));
     return lower ? `${own}:${lower}` : own;
   }
 
@@ -138,8 +137,8 @@ export class OverlayStore {
       await fill(path.join(tmp, 'diff'));
       if (this.idMapping) {
         if (!opts.hostIds) await shiftTree(path.join(tmp, 'diff'), this.idMapping);
-        else await this.ownRemapped(path.join(tmp, 'diff'), 0o755, false);
-        await this.ownRemapped(tmp, 0o710, true);
+        else this.ownRemapped(path.join(tmp, 'diff'), 0o755, false);
+        this.ownRemapped(tmp, 0o710, true);
       }
       const link = shortLinkName();
       await fs.writeFile(path.join(tmp, 'link'), link);
@@ -160,13 +159,13 @@ export class OverlayStore {
   async commitLayer(p: PreparedLayer, id: string, parent: string | null, durable = true): Promise<boolean> {
     checkLayerId(id);
     try {
-      if (await this.exists(id)) return false;
+      if (this.hasLayer(id)) return false;
       if (parent) {
         const lower = path.join(p.tmp, 'lower');
         const fh = await fs.open(lower, 'w', 0o644);
-        try { await fh.writeFile(await this.lowerFor(parent)); if (durable) await fh.sync(); } finally { await fh.close(); }
+        try { await fh.writeFile(this.lowerFor(parent)); if (durable) await fh.sync(); } finally { await fh.close(); }
         await fs.mkdir(path.join(p.tmp, 'work'), { mode: 0o700 }).catch((e) => { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; });
-        if (this.idMapping) await this.ownRemapped(path.join(p.tmp, 'work'), 0o700, false);
+        if (this.idMapping) this.ownRemapped(path.join(p.tmp, 'work'), 0o700, false);
       }
       try {
         await fs.rename(p.tmp, this.dir(id));
@@ -175,7 +174,8 @@ export class OverlayStore {
         if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
         throw e;
       }
-      await this.writeLink(id, p.link, durable);
+      this.placeLink(id, p.link);
+      if (durable) await fsyncDir(path.join(this.root, LINK_DIR));
       if (durable) await fsyncDir(this.root);
       return true;
     } finally {
@@ -184,13 +184,7 @@ export class OverlayStore {
   }
 
   /** Owner root:<remapped gid> (`groupOnly`) or the remapped root itself, and `mode`. */
-  private async ownRemapped(dir: string, mode: number, groupOnly: boolean): Promise<void> {
-    const { uid, gid } = rootPair(this.idMapping);
-    await fs.chown(dir, groupOnly ? 0 : uid, gid);
-    await fs.chmod(dir, mode);
-  }
-
-  private ownRemappedSync(dir: string, mode: number, groupOnly: boolean): void {
+  private ownRemapped(dir: string, mode: number, groupOnly: boolean): void {
     const { uid, gid } = rootPair(this.idMapping);
     fsSync.chownSync(dir, groupOnly ? 0 : uid, gid);
     fsSync.chmodSync(dir, mode);
@@ -200,13 +194,13 @@ export class OverlayStore {
     await fs.rm(p.tmp, { recursive: true, force: true });
   }
 
-  private async writeLink(id: string, link: string, durable = true): Promise<void> {
+  /** The short link l/<link> -> ../<id>/diff, put in place by a rename (not flushed). */
+  private placeLink(id: string, link: string): void {
     const ldir = path.join(this.root, LINK_DIR);
     const tmpLink = path.join(ldir, `${TEMP_PREFIX}${link}`);
-    await fs.rm(tmpLink, { force: true });
-    await fs.symlink(`../${id}/diff`, tmpLink);
-    await fs.rename(tmpLink, path.join(ldir, link));
-    if (durable) await fsyncDir(ldir);
+    fsSync.rmSync(tmpLink, { force: true });
+    fsSync.symlinkSync(`../${id}/diff`, tmpLink);
+    fsSync.renameSync(tmpLink, path.join(ldir, link));
   }
 
   /**
@@ -217,7 +211,7 @@ export class OverlayStore {
    * value, and reconcile drops a row whose dir did not survive.
    */
   async createRW(id: string, parent: string | null): Promise<boolean> {
-    if (parent && !fsSync.statSync(this.diffDir(parent), { throwIfNoEntry: false })?.isDirectory()) throw notFound(`layer ${parent}: not found`);
+    if (parent && !this.hasLayer(parent)) throw notFound(`layer ${parent}: not found`);
     checkLayerId(id);
     const tmp = path.join(this.root, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`);
     const link = shortLinkName();
@@ -227,17 +221,12 @@ export class OverlayStore {
       for (const [d, mode] of dirs) {
         fsSync.mkdirSync(path.join(tmp, d), { mode });
         fsSync.chmodSync(path.join(tmp, d), mode); // whatever the umask
-        if (this.idMapping) this.ownRemappedSync(path.join(tmp, d), mode, false);
+        if (this.idMapping) this.ownRemapped(path.join(tmp, d), mode, false);
       }
-      if (this.idMapping) this.ownRemappedSync(tmp, 0o710, true);
+      if (this.idMapping) this.ownRemapped(tmp, 0o710, true);
       fsSync.writeFileSync(path.join(tmp, 'link'), link);
-      if (parent) {
-        const own = `${LINK_DIR}/${readSmallSync(path.join(this.dir(parent), 'link'))}`;
-        const lower = readSmallSync(path.join(this.dir(parent), 'lower'));
-        if (own === `${LINK_DIR}/`) throw notFound(`layer ${parent}: not found`);
-        fsSync.writeFileSync(path.join(tmp, 'lower'), lower ? `${own}:${lower}` : own, { mode: 0o644 });
-      }
-      if (fsSync.existsSync(this.diffDir(id))) return false;
+      if (parent) fsSync.writeFileSync(path.join(tmp, 'lower'), this.lowerFor(parent), { mode: 0o644 });
+      if (this.hasLayer(id)) return false;
       try {
         fsSync.renameSync(tmp, this.dir(id));
       } catch (e) {
@@ -245,11 +234,7 @@ export class OverlayStore {
         if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
         throw e;
       }
-      const ldir = path.join(this.root, LINK_DIR);
-      const tmpLink = path.join(ldir, `${TEMP_PREFIX}${link}`);
-      fsSync.rmSync(tmpLink, { force: true });
-      fsSync.symlinkSync(`../${id}/diff`, tmpLink);
-      fsSync.renameSync(tmpLink, path.join(ldir, link));
+      this.placeLink(id, link);
       return true;
     } finally {
       fsSync.rmSync(tmp, { recursive: true, force: true });
@@ -264,9 +249,9 @@ export class OverlayStore {
   private async doMount(id: string): Promise<string> {
     const merged = this.mergedDir(id);
     // Small synchronous steps (docker run's path), then one `mount` spawn.
-    if (!fsSync.statSync(this.diffDir(id), { throwIfNoEntry: false })?.isDirectory()) throw notFound(`layer ${id}: not found`);
+    if (!this.hasLayer(id)) throw notFound(`layer ${id}: not found`);
     if (mountPointsSync().has(merged)) return merged;
-    const lowerFile = readSmallSync(path.join(this.dir(id), 'lower'));
+    const lowerFile = readSmall(path.join(this.dir(id), 'lower'));
     const lower = lowerFile || `${id}/empty`;
     fsSync.mkdirSync(merged, { recursive: true, mode: 0o700 });
     if (!lowerFile) fsSync.mkdirSync(path.join(this.dir(id), 'empty'), { recursive: true });
@@ -294,7 +279,7 @@ export class OverlayStore {
 
   private async doRemove(id: string, dir: string): Promise<void> {
     await unmount(path.join(dir, 'merged'));
-    const link = await this.readSmall(path.join(dir, 'link'));
+    const link = readSmall(path.join(dir, 'link'));
     const trash = path.join(this.root, `${TEMP_PREFIX}rm-${randomBytes(8).toString('hex')}`);
     try { await fs.rename(dir, trash); } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
