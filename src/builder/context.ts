@@ -10,7 +10,7 @@ import type { ContextIn, ContextJob, ContextList, ContextOut } from './context-w
 import { type HeldJob, WorkerPool, feedWorker } from '../util/worker-feed';
 import { IndexView } from './context-view';
 import type { ContextFiles } from './run-state';
-import { decompressStream, detectCompression } from '../util/tar-decompress';
+import { decompressStream, detectCompression, peek } from '../util/tar-decompress';
 
 /**
  * The build context on the daemon's side: the request body (a tar, plain or compressed)
@@ -97,28 +97,6 @@ class KeptTar {
   }
 }
 
-/**
- * The first `n` bytes of a stream (fewer when it ends), put back in front of it: the
- * request body is then read by one listener, as it arrives, without a stream in between.
- */
-function head(src: Readable, n: number): Promise<{ first: Buffer; stream: Readable }> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    let got = 0;
-    const done = () => {
-      src.off('data', onData); src.off('end', done); src.off('error', reject); src.off('close', onClose);
-      src.pause();
-      const first = Buffer.concat(parts);
-      if (src.readableEnded) { resolve({ first, stream: Readable.from(first.length ? [first] : []) }); return; }
-      if (first.length) src.unshift(first);
-      resolve({ first, stream: src });
-    };
-    const onData = (c: Buffer) => { parts.push(c); got += c.length; if (got >= n) done(); };
-    const onClose = () => { if (!src.readableEnded) reject(new Error('the build context was cut short')); };
-    src.on('data', onData); src.on('end', done); src.on('error', reject); src.once('close', onClose);
-  });
-}
-
 const dockerfileCandidates = (name: string): string[] => {
   const rel = path.posix.normalize(name.replace(/\\/g, '/'));
   return name === 'Dockerfile' ? [rel, 'dockerfile'] : [rel];
@@ -149,8 +127,9 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     } else {
       src = opts.body ?? Readable.from([]);
     }
-    let { first, stream: all } = await head(src, 512);
-    if (detectCompression(first) !== 'none') ({ first, stream: all } = await head((await decompressStream(all)).stream, 512));
+    // the first bytes (put back in front of the body, which is then read by its consumers directly)
+    let { head: first, stream: all } = await peek(src, 512);
+    if (detectCompression(first) !== 'none') ({ head: first, stream: all } = await peek((await decompressStream(all)).stream, 512));
     const isTar = first.length >= 262 && first.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
     const wanted = [...dockerfileCandidates(name).map(entryName), '.dockerignore'];

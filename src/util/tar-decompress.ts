@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { PassThrough, Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { invalidParameter } from '../errdefs';
+import { invalidParameter, system } from '../errdefs';
 
 /**
  * Detects the compression of a tar stream by its magic bytes and returns the plain stream,
@@ -27,6 +27,7 @@ export function detectCompression(head: Buffer): Compression {
  * Reads the first bytes of a stream and gives back a stream that still yields all of them:
  * the same stream with the bytes put back (so its consumers read it directly, with no
  * layer in between), or, when it ended that soon, a new one holding what there was.
+ * A stream closed before it ended (the client went away) rejects.
  * A stream that already has 'data' listeners (a progress count) would show them the first
  * bytes twice that way: it is read through a wrapper instead.
  */
@@ -38,6 +39,7 @@ export function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: 
     const finish = (ended: boolean) => {
       src.off('readable', onReadable);
       src.off('end', onEnd);
+      src.off('close', onClose);
       // onError stays: a later error (a client gone) is the consumer's to see, not a crash
       // in the moment before it listens; rejecting a settled promise does nothing.
       const head = Buffer.concat(chunks);
@@ -55,10 +57,13 @@ export function peek(src: Readable, n: number): Promise<{ head: Buffer; stream: 
       if (got >= n) finish(false);
     };
     const onEnd = () => finish(true);
-    const onError = (e: Error) => { src.off('readable', onReadable); src.off('end', onEnd); reject(e); };
+    const onError = (e: Error) => { src.off('readable', onReadable); src.off('end', onEnd); src.off('close', onClose); reject(e); };
+    // a body destroyed without an error (the client went away) must not leave the caller waiting
+    const onClose = () => { if (!src.readableEnded) onError(system('the stream was cut short: the client went away')); };
     src.on('readable', onReadable);
     src.on('end', onEnd);
     src.on('error', onError);
+    src.on('close', onClose);
   });
 }
 

@@ -39,6 +39,13 @@ test('peek: the head, then every byte once', async () => {
   assert.equal((await all(empty.stream)).length, 0);
 });
 
+test('peek: a stream closed before its first bytes (the client went away) rejects instead of waiting', async () => {
+  const src = new PassThrough();
+  src.write(Buffer.from('abc'));
+  setTimeout(() => src.destroy(), 10);
+  await assert.rejects(peek(src, 512), /cut short: the client went away/);
+});
+
 test('peek: a stream counted by a data listener sees each byte once', async () => {
   const data = Buffer.alloc(100_000, 7);
   const src = source(data, 4096);
