@@ -16,6 +16,9 @@ import { tarsumHeader } from './copy';
  */
 export interface IndexEntry { type: 'file' | 'directory'; mode: number; size: number; mtime: Date }
 
+/** Who the extracted context's files belong to (GNU tar --no-same-owner): the daemon's user. */
+export const daemonOwner = (): { uid: number; gid: number } => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+
 export class ContextIndexer implements TarSink {
   readonly entries = new Map<string, IndexEntry>();
   /** dockerd's hash of each regular file, by path (also kept when `problem` is set) */
@@ -27,7 +30,7 @@ export class ContextIndexer implements TarSink {
   private readonly reader = new TarReader(this);
   private body: { name: string; hash?: Hash; parts?: Buffer[] } | null = null;
 
-  constructor(private readonly wanted: Set<string>, private readonly owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }) {}
+  constructor(private readonly wanted: Set<string>, private readonly owner = daemonOwner()) {}
 
   push(chunk: Buffer): void {
     if (this.broken) return;

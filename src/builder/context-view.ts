@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { FsView, StatLike } from './copy';
-import type { IndexEntry } from './context-tar';
+import { type IndexEntry, daemonOwner } from './context-tar';
 
 /**
  * The build context's tree as its tar listed it, read like the directory GNU tar would
@@ -12,7 +12,7 @@ const enoent = (p: string) => Object.assign(new Error(`ENOENT: no such file or d
 export class IndexView implements FsView {
   private readonly children = new Map<string, Set<string>>([['', new Set()]]);
 
-  constructor(private readonly root: string, private readonly entries: Map<string, IndexEntry>, private readonly owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 }) {
+  constructor(private readonly root: string, private readonly entries: Map<string, IndexEntry>, private readonly owner = daemonOwner()) {
     for (const [name, e] of entries) {
       if (e.type === 'directory' && !this.children.has(name)) this.children.set(name, new Set());
       const parent = path.posix.dirname(name);

@@ -15,7 +15,7 @@ import { ContextIndexer, type IndexEntry } from './context-tar';
  * the file holds the whole tar; { abort } drops the bytes (the file is the caller's to remove).
  */
 /** `keep`: whether to keep the bytes (in memory up to `limit`, then in `file`), or only read them. */
-export interface ContextJob { wanted: string[]; owner: { uid: number; gid: number }; keep: boolean; limit: number; file: string }
+export interface ContextJob { wanted: string[]; keep: boolean; limit: number; file: string }
 export interface ContextList {
   entries: Map<string, IndexEntry>;
   hashes: Map<string, string>;
@@ -47,7 +47,7 @@ if (port) {
   port.on('message', (m: ContextIn) => {
     if ('quit' in m) { for (const id of [...jobs.keys()]) drop(id); port.close(); return; }
     if ('job' in m) {
-      jobs.set(m.id, { ix: new ContextIndexer(new Set(m.job.wanted), m.job.owner), chunks: [], held: 0, fd: null, spilled: false, job: m.job });
+      jobs.set(m.id, { ix: new ContextIndexer(new Set(m.job.wanted)), chunks: [], held: 0, fd: null, spilled: false, job: m.job });
       return;
     }
     if ('abort' in m) { drop(m.id); return; }

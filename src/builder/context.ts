@@ -133,19 +133,18 @@ export async function openContext(tmpRoot: string, opts: { body?: Readable; remo
     const isTar = first.length >= 262 && first.subarray(257, 262).toString('latin1') === 'ustar';
     let name = opts.dockerfile || 'Dockerfile';
     const wanted = [...dockerfileCandidates(name).map(entryName), '.dockerignore'];
-    const owner = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     let ix: ContextList | undefined;
     if (isTar && opts.eager) {
       // GNU tar writes the files while the worker reads the list and the hashes (from copies)
       const [, listed] = await Promise.all([
         untar(all, dir),
-        feedWorker<ContextJob, ContextList>(pool, { wanted, owner, keep: false, limit: 0, file: '' }, all, { what: 'the build context', copy: true }),
+        feedWorker<ContextJob, ContextList>(pool, { wanted, keep: false, limit: 0, file: '' }, all, { what: 'the build context', copy: true }),
       ]);
       ix = listed.result!;
     } else if (isTar) {
       const budget = Math.max(0, Math.min(opts.memoryLimit ?? MEMORY_ONE, MEMORY_ALL - reserved));
       reserved += budget;
-      const job = await feedWorker<ContextJob, ContextList>(pool, { wanted, owner, keep: true, limit: budget, file: tarFile }, all, { what: 'the build context', hold: true })
+      const job = await feedWorker<ContextJob, ContextList>(pool, { wanted, keep: true, limit: budget, file: tarFile }, all, { what: 'the build context', hold: true })
         .catch((e) => { reserved -= budget; throw e; });
       kept = new KeptTar(job.held, tarFile, budget);
       ix = job.result!;
