@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -11,6 +10,7 @@ import { type HeldJob, WorkerPool, feedWorker } from '../util/worker-feed';
 import { IndexView } from './context-view';
 import type { ContextFiles } from './run-state';
 import { decompressStream, detectCompression, peek } from '../util/tar-decompress';
+import { spawnChild } from '../util/spawn';
 
 /**
  * The build context on the daemon's side: the request body (a tar, plain or compressed)
@@ -35,21 +35,22 @@ export interface BuildContext extends ContextFiles {
 
 function untar(stream: Readable, dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner', '--delay-directory-restore'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawnChild('tar', ['-x', '-f', '-', '-C', dir, '--no-same-owner', '--delay-directory-restore'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const stdin = child.stdin!;
     let err = '';
-    child.stderr.on('data', (d: Buffer) => { if (err.length < 4096) err += d.toString(); });
+    child.stderr!.on('data', (d: Buffer) => { if (err.length < 4096) err += d.toString(); });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(invalidParameter(`failed to read the build context: ${err.trim() || `tar exited ${code}`}`))));
+    child.on('close', (code: number | null) => (code === 0 ? resolve() : reject(invalidParameter(`failed to read the build context: ${err.trim() || `tar exited ${code}`}`))));
     stream.on('error', (e) => { child.kill(); reject(e); });
-    child.stdin.on('error', () => undefined);
+    stdin.on('error', () => undefined);
     // The docker CLI's context with a replaced Dockerfile (-f -) stops right after the last
     // file's bytes, without padding or end-of-archive blocks; Go's reader takes that, GNU
     // tar does not. Padding the end makes both kinds of archive whole (extra zero blocks
     // after a proper end are ignored).
     let total = 0;
-    stream.on('data', (c: Buffer) => { total += c.length; if (!child.stdin.write(c)) stream.pause(); });
-    child.stdin.on('drain', () => stream.resume());
-    stream.on('end', () => child.stdin.end(Buffer.alloc((512 - (total % 512)) % 512 + 1024)));
+    stream.on('data', (c: Buffer) => { total += c.length; if (!stdin.write(c)) stream.pause(); });
+    stdin.on('drain', () => stream.resume());
+    stream.on('end', () => stdin.end(Buffer.alloc((512 - (total % 512)) % 512 + 1024)));
   });
 }
 

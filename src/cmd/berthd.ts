@@ -8,6 +8,7 @@ import { buildRouter } from '../server/api';
 import { createApiServer } from '../server/http';
 import { openListeners, preflightListeners, socketGid, type ApiListener } from '../server/listeners';
 import { createLogger } from '../util/log';
+import { startSpawner } from '../util/spawn';
 
 const USAGE = `Usage:	berthd [OPTIONS]
 
@@ -92,6 +93,8 @@ export async function main(argv: string[]): Promise<void> {
     config.usernsRemap = remap.resolved;
   }
   log.info(`Starting up berthd ${BERTH_VERSION}`);
+  // Child processes start from the small spawner process from here on, not by forking the daemon.
+  startSpawner(config.dataRoot);
   await writePidfile(config.pidfile);
   const engine = await Engine.start(config, log, remap?.mapping ?? null);
   const router = buildRouter(engine);

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawnChild } from '../util/spawn';
 import { createReadStream, promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -149,9 +149,12 @@ function entry(p: Pack, header: Parameters<Pack['entry']>[0], body?: Readable): 
 /** `docker export`: the whole merged file system as a tar stream (GNU tar, numeric owners). */
 export async function exportTar(rootfs: string): Promise<{ stream: Readable; done: Promise<void> }> {
   const names = (await fs.readdir(rootfs)).sort();
-  const child = spawn('tar', ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', '-', '--', ...names], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnChild('tar', ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', '-', '--', ...names], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const done = new Promise<void>((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar: ${stderr.trim()}`)))));
-  return { stream: child.stdout, done };
+  child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('error', (e: Error) => reject(new Error(`tar: ${e.message}`)));
+    child.on('close', (code: number | null) => (code === 0 ? resolve() : reject(new Error(`tar: ${stderr.trim()}`))));
+  });
+  return { stream: child.stdout!, done };
 }

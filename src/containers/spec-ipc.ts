@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile } from '../util/spawn';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { invalidParameter, system } from '../errdefs';
@@ -15,7 +15,7 @@ import { rootPair } from '../util/idmap';
  * mount namespace cannot be bind-mounted from outside it). Unmounted when the donor stops.
  */
 function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => execFile(cmd, args, (err, _o, stderr) => (err ? reject(new Error(stderr.trim() || err.message)) : resolve())));
+  return new Promise((resolve, reject) => execFile(cmd, args, {}, (err, _o, stderr) => (err ? reject(new Error(stderr.trim() || err.message)) : resolve())));
 }
 
 function isMounted(dir: string): boolean {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile } from '../util/spawn';
 import { conflict, invalidParameter, system } from '../errdefs';
 import type { ContainerService } from './service';
 
@@ -38,7 +38,7 @@ export function parsePsOutput(output: string, pids: number[]): TopResult {
 
 function runPs(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('ps', args, { maxBuffer: 32 << 20, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile('ps', args, { maxBuffer: 32 << 20, timeoutMs: 30_000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(stderr.trim().split('\n')[0] || err.message.split('\n')[0])); else resolve(stdout);
     });
   });

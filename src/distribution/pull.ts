@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +15,7 @@ import { ACCEPT, MT, parseManifest, parsePlatformString, selectPlatform, type De
 import { shortDigest, status, throttled, type ProgressSink } from './progress';
 import type { DistributionService } from './service';
 import { limiter } from './limit';
+import { spawnChild } from '../util/spawn';
 
 /**
  * docker pull: manifest (index -> the platform's manifest), config, then every missing
@@ -95,8 +95,8 @@ const verifyError = (d: Descriptor) => invalidParameter(`filesystem layer verifi
  */
 function flushWhile(root: string, downloads: number): { stop(): void } {
   if (downloads === 0) return { stop: () => undefined };
-  // the loop also ends if the daemon dies (kill -9): its parent is gone
-  const sh = spawn('sh', ['-c', 'while kill -0 "$PPID" 2>/dev/null; do sleep 0.25; sync -f "$1"; done', 'sh', root], { stdio: 'ignore' });
+  // the loop also ends if the daemon dies (kill -9): its parent, the spawner, ends with it
+  const sh = spawnChild('sh', ['-c', 'while kill -0 "$PPID" 2>/dev/null; do sleep 0.25; sync -f "$1"; done', 'sh', root], { stdio: ['ignore', 'ignore', 'ignore'] });
   sh.on('error', () => undefined);
   return { stop: () => { sh.kill(); } };
 }

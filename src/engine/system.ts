@@ -1,13 +1,16 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
-import { promisify } from 'node:util';
 import { API_VERSION, BERTH_VERSION, ENGINE_VERSION, MIN_API_VERSION } from '../api/version';
 import { statusOf } from '../containers/record';
 import type { Engine } from './engine';
+import { collect } from '../util/spawn';
 
-const run = promisify(execFile);
+const run = async (cmd: string, args: string[]) => {
+  const r = await collect(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd}: exit code ${r.code}`);
+  return r;
+};
 let toolVersions: Promise<{ runc: string; runcCommit: string; conmon: string }> | undefined;
 
 /** Asked once per daemon life: `runc --version` and `conmon --version`. */

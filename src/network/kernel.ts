@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { collect } from '../util/spawn';
 import { system } from '../errdefs';
 
 /**
@@ -6,38 +6,17 @@ import { system } from '../errdefs';
  * (`sh -c` running unshare / ip -batch / iptables-restore), so a container's network
  * setup costs one spawn, plus one more when it publishes ports.
  */
-export function runScript(script: string, input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('sh', ['-ec', script], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout!.on('data', (d) => { out += d; });
-    p.stderr!.on('data', (d) => { err += d; });
-    p.on('error', (e) => reject(system(`network setup failed: ${e.message}`)));
-    p.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(system(`network setup failed: ${err.trim() || `exit status ${code}`}`));
-    });
-    if (input !== undefined) p.stdin!.end(input);
-  });
+export async function runScript(script: string, input?: string): Promise<string> {
+  const r = await collect('sh', ['-ec', script], { input, maxBuffer: 64 << 20 }).catch((e: Error) => { throw system(`network setup failed: ${e.message}`); });
+  if (r.code !== 0) throw system(`network setup failed: ${r.stderr.trim() || `exit status ${r.code}`}`);
+  return r.stdout;
 }
 
 /** One command with `input` on its stdin; rejects with its stderr. No shell in between. */
-export function runCommand(cmd: string, args: string[], input: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout!.on('data', (d) => { out += d; });
-    p.stderr!.on('data', (d) => { err += d; });
-    p.on('error', (e) => reject(system(`network setup failed: ${cmd}: ${e.message}`)));
-    p.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(system(`network setup failed: ${err.trim() || `${cmd}: exit status ${code}`}`));
-    });
-    p.stdin!.on('error', () => undefined);
-    p.stdin!.end(input);
-  });
+export async function runCommand(cmd: string, args: string[], input: string): Promise<string> {
+  const r = await collect(cmd, args, { input, maxBuffer: 64 << 20 }).catch((e: Error) => { throw system(`network setup failed: ${cmd}: ${e.message}`); });
+  if (r.code !== 0) throw system(`network setup failed: ${r.stderr.trim() || `${cmd}: exit status ${r.code}`}`);
+  return r.stdout;
 }
 
 /** A heredoc that feeds `lines` to `cmd`; empty when there is nothing to do. */

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile } from '../util/spawn';
 import { promises as fs, existsSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -190,10 +190,9 @@ export async function cgroupsPathOf(bundleDir: string, id: string): Promise<stri
 /** `runc update --resources -` with OCI linux.resources for a running container. */
 export function runcUpdate(runtimePath: string, runcRoot: string, id: string, resources: Record<string, unknown>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = execFile(runtimePath, ['--root', runcRoot, 'update', '--resources', '-', id], { timeout: 30_000 }, (err, _out, stderr) => {
+    execFile(runtimePath, ['--root', runcRoot, 'update', '--resources', '-', id], { timeoutMs: 30_000, input: JSON.stringify(resources) }, (err, _out, stderr) => {
       if (!err) { resolve(); return; }
       reject(mapRuncError(runcMessage(stderr) || err.message, 'update', id));
     });
-    child.stdin?.end(JSON.stringify(resources));
   });
 }

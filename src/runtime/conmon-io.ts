@@ -1,6 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { type Child, type StdioSpec, spawnChild } from '../util/spawn';
 
 /**
  * Process plumbing for conmon: the pipes it reads from the environment (conmon's
@@ -66,7 +66,7 @@ export class SyncReader {
 }
 
 export interface ConmonProcess {
-  child: ChildProcess;
+  child: Child;
   sync: SyncReader;
   start: Writable | null;
   attach: SyncReader | null;
@@ -78,10 +78,10 @@ export interface ConmonProcess {
 
 export function spawnConmon(conmonPath: string, args: string[], opts: { cwd: string; startPipe: boolean; attachPipe: boolean }): ConmonProcess {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' };
-  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'ignore', 'pipe', 'pipe'];
+  const stdio: StdioSpec[] = ['ignore', 'ignore', 'pipe', 'pipe'];
   if (opts.startPipe) { env._OCI_STARTPIPE = String(stdio.length); stdio.push('pipe'); }
   if (opts.attachPipe) { env._OCI_ATTACHPIPE = String(stdio.length); stdio.push('pipe'); }
-  const child = spawn(conmonPath, args, { cwd: opts.cwd, env, stdio });
+  const child = spawnChild(conmonPath, args, { cwd: opts.cwd, env, stdio });
   let err = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => { if (err.length < 8192) err += d; });

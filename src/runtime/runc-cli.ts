@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile } from '../util/spawn';
 import { BerthError, conflict, notFound, system } from '../errdefs';
 
 /** Runs `runc --root <root> ...` and maps its errors to the errdefs family. */
@@ -7,7 +7,7 @@ export class RuncCli {
 
   run(args: string[], opts: { id?: string; timeoutMs?: number } = {}): Promise<string> {
     return new Promise((resolve, reject) => {
-      execFile(this.runtimePath, ['--root', this.root, ...args], { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 << 20 },
+      execFile(this.runtimePath, ['--root', this.root, ...args], { timeoutMs: opts.timeoutMs ?? 60_000, maxBuffer: 16 << 20 },
         (err, stdout, stderr) => {
           if (!err) { resolve(stdout); return; }
           reject(mapRuncError(runcMessage(stderr) || err.message, args[0], opts.id));

@@ -1,16 +1,11 @@
-import { spawn } from 'node:child_process';
+import { collect } from '../util/spawn';
 import { promises as fs, readFileSync } from 'node:fs';
 import { system } from '../errdefs';
 
 /** Runs a command to completion; rejects with its stderr. */
-export function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => { if (err.length < 4096) err += c.toString(); });
-    child.on('error', (e) => reject(system(`${cmd}: cannot run: ${e.message}`, e)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(system(`${cmd} ${args.join(' ')}: ${err.trim() || `exit code ${code}`}`))));
-  });
+export async function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<void> {
+  const r = await collect(cmd, args, { cwd: opts.cwd }).catch((e: Error) => { throw system(`${cmd}: cannot run: ${e.message}`, e); });
+  if (r.code !== 0) throw system(`${cmd} ${args.join(' ')}: ${r.stderr.slice(0, 4096).trim() || `exit code ${r.code}`}`);
 }
 
 /** Mount points in this mount namespace, from /proc/self/mountinfo (octal escapes decoded). */

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile } from './spawn';
 import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { invalidParameter } from '../errdefs';
@@ -102,12 +102,10 @@ async function fileCaps(root: string): Promise<string> {
 
 function tool(cmd: string, args: string[], cwd: string, input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { cwd, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(cmd, args, { cwd, maxBuffer: 64 << 20, input: input ?? '' }, (err, stdout, stderr) => {
       if (err) reject(Object.assign(err, { message: `${cmd}: ${String(stderr).trim() || err.message}` }));
       else resolve(String(stdout));
     });
-    child.stdin?.on('error', () => undefined); // a tool that exits without reading: its exit code tells
-    child.stdin?.end(input);
   });
 }
 

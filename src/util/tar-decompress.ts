@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { PassThrough, Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { invalidParameter, system } from '../errdefs';
+import { spawnChild } from './spawn';
 
 /**
  * Detects the compression of a tar stream by its magic bytes and returns the plain stream,
@@ -92,7 +92,7 @@ async function peekWrapped(src: Readable, n: number): Promise<{ head: Buffer; st
 
 function viaProcess(src: Readable, cmd: string, args: string[]): Readable {
   const out = new PassThrough();
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnChild(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   let stdoutDone = false;
   let exit: number | null | undefined;
@@ -101,12 +101,12 @@ function viaProcess(src: Readable, cmd: string, args: string[]): Readable {
     if (exit === 0) out.end();
     else out.destroy(invalidParameter(`${cmd}: failed to decompress: ${stderr.trim() || `exit code ${exit}`}`));
   };
-  child.on('error', (e) => out.destroy(invalidParameter(`${cmd}: cannot run: ${e.message}`)));
-  child.stderr.on('data', (c: Buffer) => { if (stderr.length < 4096) stderr += c.toString(); });
-  child.stdout.pipe(out, { end: false });
-  child.stdout.on('end', () => { stdoutDone = true; finish(); });
-  child.on('close', (code) => { exit = code; finish(); });
-  pipeline(src, child.stdin, (err) => {
+  child.on('error', (e: Error) => out.destroy(invalidParameter(`${cmd}: cannot run: ${e.message}`)));
+  child.stderr!.on('data', (c: Buffer) => { if (stderr.length < 4096) stderr += c.toString(); });
+  child.stdout!.pipe(out, { end: false });
+  child.stdout!.on('end', () => { stdoutDone = true; finish(); });
+  child.on('close', (code: number | null) => { exit = code; finish(); });
+  pipeline(src, child.stdin!, (err) => {
     // EPIPE when the tool gave up early: its exit code tells the real story
     if (err && (err as NodeJS.ErrnoException).code !== 'EPIPE') out.destroy(err);
   });

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { collect } from './spawn';
 import { promises as fs } from 'node:fs';
 import { system } from '../errdefs';
 
@@ -26,14 +26,9 @@ export async function chown(abs: string, uid: number, gid: number, lchown: (p: s
   }
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => { if (err.length < 4096) err += c.toString(); });
-    child.on('error', (e) => reject(system(`${cmd}: cannot run: ${e.message}`, e)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(system(`${cmd} failed: ${err.trim() || `exit code ${code}`}`))));
-  });
+async function run(cmd: string, args: string[]): Promise<void> {
+  const r = await collect(cmd, args).catch((e: Error) => { throw system(`${cmd}: cannot run: ${e.message}`, e); });
+  if (r.code !== 0) throw system(`${cmd} failed: ${r.stderr.slice(0, 4096).trim() || `exit code ${r.code}`}`);
 }
 
 /** Arguments per spawn, well under ARG_MAX even with long paths. */
@@ -78,19 +73,9 @@ export async function setXattrs(list: Xattr[]): Promise<void> {
   if (list.length === 0) return;
   let dump = '';
   for (const x of list) dump += `# file: ${quotePath(x.abs)}\n${x.name}=0s${x.value.toString('base64')}\n\n`;
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn('setfattr', ['-h', '--restore=-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => { if (err.length < 65536) err += c.toString(); });
-    child.on('error', (e) => reject(system(`setfattr: cannot run: ${e.message}`, e)));
-    child.on('close', (code) => {
-      const serious = err.split('\n').filter((l) => l.trim() && !/Operation not supported|Operation not permitted/.test(l));
-      if (code === 0 || serious.length === 0) resolve();
-      else reject(system(`setfattr failed: ${serious.slice(0, 3).join('; ')}`));
-    });
-    child.stdin.on('error', () => { /* reported through the exit code */ });
-    child.stdin.end(dump);
-  });
+  const r = await collect('setfattr', ['-h', '--restore=-'], { input: dump, maxBuffer: 64 << 20 }).catch((e: Error) => { throw system(`setfattr: cannot run: ${e.message}`, e); });
+  const serious = r.stderr.slice(0, 65536).split('\n').filter((l) => l.trim() && !/Operation not supported|Operation not permitted/.test(l));
+  if (r.code !== 0 && serious.length > 0) throw system(`setfattr failed: ${serious.slice(0, 3).join('; ')}`);
 }
 
 /** Marks directories opaque for overlayfs (trusted.overlay.opaque=y), never following symlinks. */

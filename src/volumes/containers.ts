@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { SpecMount } from '../runtime/spec';
 import { invalidParameter, notFound, system } from '../errdefs';
 import type { Logger } from '../util/log';
 import { secureJoin } from '../util/securejoin';
+import { execFile } from '../util/spawn';
 import { parseBind, parseMount, parseTmpfs, parseVolumesFrom, type MountRequest } from './mountspec';
 import type { VolumeService } from './service';
 import { ANONYMOUS_LABEL, type ContainerLike, type MountPoint } from './types';
@@ -234,7 +234,7 @@ export async function copyUp(rootfs: string, destination: string, data: string):
   if ((await fs.readdir(data)).length > 0) return;
   if ((await fs.readdir(src)).length > 0) {
     await new Promise<void>((resolve, reject) => {
-      execFile('cp', ['-a', '--no-dereference', '--', `${src}/.`, `${data}/`], (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
+      execFile('cp', ['-a', '--no-dereference', '--', `${src}/.`, `${data}/`], {}, (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
     });
   }
   await fs.chown(data, st.uid, st.gid);

@@ -1,7 +1,7 @@
-import { execFile } from 'node:child_process';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { invalidParameter, system } from '../errdefs';
+import { execFile } from '../util/spawn';
 import type { VolumeRecord } from './types';
 
 const VALID_OPTS = new Set(['type', 'device', 'o']);
@@ -9,7 +9,7 @@ const MANDATORY: Record<string, string[]> = { device: ['type'], type: ['device']
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, (err, _out, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
+    execFile(cmd, args, {}, (err, _out, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
   });
 }
 

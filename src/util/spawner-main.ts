@@ -1,0 +1,115 @@
+/**
+ * The spawner: a small helper process that berthd forks once at start-up and that starts
+ * every child process for it afterwards (util/spawn.ts is the daemon's side). libuv starts
+ * a child with fork(): forking the daemon copies the page tables of its whole heap (1-5 ms
+ * on the daemon's main thread at 50-300 MiB) and leaves every page copy-on-write, so the
+ * daemon's next writes to them fault one page at a time (~0.7 ms per MiB here). Forking
+ * this process instead costs little, and nothing of the daemon.
+ *
+ * Protocol (JSON over the IPC channel, one request id per child):
+ *   in:  { t: 'spawn', id, cmd, args, cwd?, env?, stdio }  a child whose 'pipe' stdio
+ *          entries are handed to the daemon as sockets (one { t: 'fd', id, i } message each,
+ *          the socket as its handle), after { t: 'pid', id, pid }; then { t: 'exit', id,
+ *          code, signal } or { t: 'error', id, error }.
+ *        { t: 'run', id, cmd, args, cwd?, env?, input?, timeoutMs?, maxBuffer? }  a child
+ *          run to its end here: { t: 'done', id, code, signal, stdout, stderr, killed,
+ *          overflow } or { t: 'error', id, error }.
+ *        { t: 'kill', id, signal }  a signal for a run child (spawn children are signalled
+ *          by pid from the daemon).
+ * The spawner ignores the terminal's signals (the daemon may still need children while it
+ * shuts down) and ends when the daemon's channel closes.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
+
+export type StdioSpec = 'pipe' | 'ignore' | 'inherit';
+export interface SpawnReq { t: 'spawn'; id: number; cmd: string; args: string[]; cwd?: string; env?: NodeJS.ProcessEnv; stdio: StdioSpec[] }
+export interface RunReq { t: 'run'; id: number; cmd: string; args: string[]; cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; maxBuffer?: number }
+export interface KillReq { t: 'kill'; id: number; signal: NodeJS.Signals }
+export type SpawnerIn = SpawnReq | RunReq | KillReq;
+export interface SpawnError { message: string; code?: string; errno?: number; syscall?: string; path?: string }
+export type SpawnerOut =
+  | { t: 'pid'; id: number; pid: number }
+  | { t: 'fd'; id: number; i: number }
+  | { t: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null }
+  | { t: 'done'; id: number; code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; killed: boolean; overflow: boolean }
+  | { t: 'error'; id: number; error: SpawnError };
+
+const errorOf = (e: unknown): SpawnError => {
+  const x = e as NodeJS.ErrnoException & { path?: string };
+  return { message: x?.message ?? String(e), code: x?.code, errno: x?.errno, syscall: x?.syscall, path: x?.path };
+};
+
+function main(): void {
+  const send = (m: SpawnerOut, handle?: Socket) => { if (process.connected) process.send!(m, handle as never); };
+  const running = new Map<number, ChildProcess>();
+
+  const startSpawn = (r: SpawnReq) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(r.cmd, r.args, { cwd: r.cwd, env: r.env ?? process.env, stdio: r.stdio });
+    } catch (e) {
+      send({ t: 'error', id: r.id, error: errorOf(e) });
+      return;
+    }
+    // The daemon reads and writes these: this process must not read a byte of them first.
+    for (const s of child.stdio) {
+      const h = (s as unknown as { _handle?: { readStop?: () => void; reading?: boolean } } | null)?._handle;
+      if (h?.readStop) { h.readStop(); h.reading = false; }
+    }
+    child.on('error', (e) => send({ t: 'error', id: r.id, error: errorOf(e) }));
+    if (child.pid === undefined) return; // 'error' follows
+    send({ t: 'pid', id: r.id, pid: child.pid });
+    r.stdio.forEach((kind, i) => { if (kind === 'pipe' && child.stdio[i]) send({ t: 'fd', id: r.id, i }, child.stdio[i] as Socket); });
+    child.on('exit', (code, signal) => send({ t: 'exit', id: r.id, code, signal }));
+  };
+
+  const startRun = (r: RunReq) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(r.cmd, r.args, { cwd: r.cwd, env: r.env ?? process.env, stdio: [r.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      send({ t: 'error', id: r.id, error: errorOf(e) });
+      return;
+    }
+    running.set(r.id, child);
+    const max = r.maxBuffer ?? 1 << 20;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outLen = 0;
+    let errLen = 0;
+    let killed = false;
+    let overflow = false;
+    let failed = false;
+    const kill = (sig: NodeJS.Signals) => { if (child.exitCode === null && child.signalCode === null && child.kill(sig)) killed = true; };
+    child.stdout!.on('data', (c: Buffer) => { outLen += c.length; if (outLen > max) { overflow = true; kill('SIGTERM'); } else out.push(c); });
+    child.stderr!.on('data', (c: Buffer) => { errLen += c.length; if (errLen > max) { overflow = true; kill('SIGTERM'); } else err.push(c); });
+    const timer = r.timeoutMs ? setTimeout(() => kill('SIGTERM'), r.timeoutMs) : undefined;
+    child.on('error', (e) => {
+      failed = true;
+      if (timer) clearTimeout(timer);
+      running.delete(r.id);
+      send({ t: 'error', id: r.id, error: errorOf(e) });
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      running.delete(r.id);
+      if (failed) return;
+      send({ t: 'done', id: r.id, code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), killed, overflow });
+    });
+    if (r.input !== undefined) {
+      child.stdin!.on('error', () => undefined); // a child that does not read its input: its exit status tells
+      child.stdin!.end(r.input);
+    }
+  };
+
+  process.on('message', (m: SpawnerIn) => {
+    if (m.t === 'spawn') startSpawn(m);
+    else if (m.t === 'run') startRun(m);
+    else if (m.t === 'kill') { const c = running.get(m.id); if (c && c.exitCode === null && c.signalCode === null) c.kill(m.signal); }
+  });
+  process.on('disconnect', () => process.exit(0));
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE'] as const) process.on(sig, () => undefined);
+}
+
+if (require.main === module && process.send) main();
