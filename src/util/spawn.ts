@@ -48,7 +48,10 @@ function ensure(): ChildProcess | null {
     // a small heap: it keeps nothing
     execArgv: ['--max-semi-space-size=1', '--max-old-space-size=64'],
   });
-  s.on('message', (m: SpawnerOut, handle?: Socket) => pending.get(m.id)?.onMessage(m, handle));
+  s.on('message', (m: SpawnerOut, handle?: Socket) => {
+    const p = pending.get(m.id);
+    if (p) p.onMessage(m, handle); else handle?.destroy(); // a child already given up: close its pipe
+  });
   const gone = () => {
     if (spawner !== s) return;
     spawner = null;
