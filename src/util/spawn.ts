@@ -1,7 +1,7 @@
 /**
  * Child processes for the daemon, started by the spawner (util/spawner-main.ts: why) once
  * startSpawner() ran, else directly with node:child_process (the CLI, unit tests, a spawner
- * that could not start). Two shapes:
+ * that keeps dying). Two shapes:
  *   - collect(): run to the end, input given up front, stdout and stderr collected over
  *     there: one request, one answer, no file descriptor passed;
  *   - spawnChild(): a child with streams (conmon's sync pipes, GNU tar fed a build context,
@@ -14,7 +14,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import * as path from 'node:path';
 import { Duplex, type DuplexOptions } from 'node:stream';
-import type { SpawnError, SpawnerIn, SpawnerOut, StdioSpec } from './spawner-main';
+import { type RunResult, type SpawnError, type SpawnerIn, type SpawnerOut, type StdioSpec, runCollect } from './spawner-main';
 
 export type { StdioSpec } from './spawner-main';
 
@@ -29,6 +29,7 @@ let nextId = 1;
 const pending = new Map<number, Pending>();
 
 let label: string[] = [];
+let deaths: number[] = [];
 
 /**
  * Forks the spawner (once; again on the next request if it died). `dataRoot` only names
@@ -55,6 +56,13 @@ function ensure(): ChildProcess | null {
   const gone = () => {
     if (spawner !== s) return;
     spawner = null;
+    // A spawner that keeps dying (3 times within 10 s): children start directly from then on.
+    const now = Date.now();
+    deaths = [...deaths.filter((t) => now - t < 10_000), now];
+    if (deaths.length >= 3 && wanted) {
+      wanted = false;
+      process.stderr.write('berthd: the spawner process keeps exiting; starting child processes directly\n');
+    }
     for (const p of [...pending.values()]) p.onGone();
     pending.clear();
   };
@@ -84,7 +92,7 @@ function settle(id: number): void {
 const toError = (e: SpawnError): Error => Object.assign(new Error(e.message), { code: e.code, errno: e.errno, syscall: e.syscall, path: e.path });
 
 export interface CollectOptions { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; maxBuffer?: number }
-export interface Collected { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; killed: boolean; overflow: boolean }
+export type Collected = RunResult;
 
 /** Runs cmd to its end; rejects only when it cannot run at all (ENOENT and the like). */
 export function collect(cmd: string, args: string[], opts: CollectOptions = {}): Promise<Collected> {
@@ -98,31 +106,7 @@ export function collect(cmd: string, args: string[], opts: CollectOptions = {}):
       },
       onGone: () => reject(new Error(`${cmd}: the spawner process exited`)),
     });
-    if (!sent) collectDirect(cmd, args, opts).then(resolve, reject);
-  });
-}
-
-function collectDirect(cmd: string, args: string[], opts: CollectOptions): Promise<Collected> {
-  return new Promise((resolve, reject) => {
-    const child = nodeSpawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    const max = opts.maxBuffer ?? 1 << 20;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outLen = 0;
-    let errLen = 0;
-    let killed = false;
-    let overflow = false;
-    let failed = false;
-    const kill = () => { if (child.exitCode === null && child.signalCode === null && child.kill()) killed = true; };
-    child.stdout!.on('data', (c: Buffer) => { outLen += c.length; if (outLen > max) { overflow = true; kill(); } else out.push(c); });
-    child.stderr!.on('data', (c: Buffer) => { errLen += c.length; if (errLen > max) { overflow = true; kill(); } else err.push(c); });
-    const timer = opts.timeoutMs ? setTimeout(kill, opts.timeoutMs) : undefined;
-    child.on('error', (e) => { failed = true; if (timer) clearTimeout(timer); reject(e); });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      if (!failed) resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), killed, overflow });
-    });
-    if (opts.input !== undefined) { child.stdin!.on('error', () => undefined); child.stdin!.end(opts.input); }
+    if (!sent) runCollect({ cmd, args, ...opts }).then(resolve, reject);
   });
 }
 

@@ -40,6 +40,49 @@ const errorOf = (e: unknown): SpawnError => {
   return { message: x?.message ?? String(e), code: x?.code, errno: x?.errno, syscall: x?.syscall, path: x?.path };
 };
 
+export type RunOptions = Omit<RunReq, 't' | 'id'>;
+export interface RunResult { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; killed: boolean; overflow: boolean }
+
+/**
+ * Runs a command to its end: `input` on its stdin, stdout and stderr collected up to
+ * `maxBuffer` each (beyond it, or after `timeoutMs`, the child gets SIGTERM). Rejects only
+ * when it cannot run at all. `onChild` gets the child (to signal it).
+ */
+export function runCollect(r: RunOptions, onChild?: (c: ChildProcess) => void): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(r.cmd, r.args, { cwd: r.cwd, env: r.env ?? process.env, stdio: [r.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    onChild?.(child);
+    const max = r.maxBuffer ?? 1 << 20;
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outLen = 0;
+    let errLen = 0;
+    let killed = false;
+    let overflow = false;
+    let failed = false;
+    const kill = () => { if (child.exitCode === null && child.signalCode === null && child.kill('SIGTERM')) killed = true; };
+    const keep = (into: Buffer[], c: Buffer, len: number) => { if (len > max) { overflow = true; kill(); } else into.push(c); };
+    child.stdout!.on('data', (c: Buffer) => keep(out, c, outLen += c.length));
+    child.stderr!.on('data', (c: Buffer) => keep(err, c, errLen += c.length));
+    const timer = r.timeoutMs ? setTimeout(kill, r.timeoutMs) : undefined;
+    child.on('error', (e) => { failed = true; if (timer) clearTimeout(timer); reject(e); });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (!failed) resolve({ code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), killed, overflow });
+    });
+    if (r.input !== undefined) {
+      child.stdin!.on('error', () => undefined); // a child that does not read its input: its exit status tells
+      child.stdin!.end(r.input);
+    }
+  });
+}
+
 function main(): void {
   const send = (m: SpawnerOut, handle?: Socket) => { if (process.connected) process.send!(m, handle as never); };
   const running = new Map<number, ChildProcess>();
@@ -65,42 +108,10 @@ function main(): void {
   };
 
   const startRun = (r: RunReq) => {
-    let child: ChildProcess;
-    try {
-      child = spawn(r.cmd, r.args, { cwd: r.cwd, env: r.env ?? process.env, stdio: [r.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    } catch (e) {
-      send({ t: 'error', id: r.id, error: errorOf(e) });
-      return;
-    }
-    running.set(r.id, child);
-    const max = r.maxBuffer ?? 1 << 20;
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outLen = 0;
-    let errLen = 0;
-    let killed = false;
-    let overflow = false;
-    let failed = false;
-    const kill = (sig: NodeJS.Signals) => { if (child.exitCode === null && child.signalCode === null && child.kill(sig)) killed = true; };
-    child.stdout!.on('data', (c: Buffer) => { outLen += c.length; if (outLen > max) { overflow = true; kill('SIGTERM'); } else out.push(c); });
-    child.stderr!.on('data', (c: Buffer) => { errLen += c.length; if (errLen > max) { overflow = true; kill('SIGTERM'); } else err.push(c); });
-    const timer = r.timeoutMs ? setTimeout(() => kill('SIGTERM'), r.timeoutMs) : undefined;
-    child.on('error', (e) => {
-      failed = true;
-      if (timer) clearTimeout(timer);
-      running.delete(r.id);
-      send({ t: 'error', id: r.id, error: errorOf(e) });
-    });
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      running.delete(r.id);
-      if (failed) return;
-      send({ t: 'done', id: r.id, code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), killed, overflow });
-    });
-    if (r.input !== undefined) {
-      child.stdin!.on('error', () => undefined); // a child that does not read its input: its exit status tells
-      child.stdin!.end(r.input);
-    }
+    runCollect(r, (c) => running.set(r.id, c)).then(
+      (res) => { running.delete(r.id); send({ t: 'done', id: r.id, ...res }); },
+      (e) => { running.delete(r.id); send({ t: 'error', id: r.id, error: errorOf(e) }); },
+    );
   };
 
   process.on('message', (m: SpawnerIn) => {
