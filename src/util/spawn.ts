@@ -46,8 +46,9 @@ function ensure(): ChildProcess | null {
   if (spawner?.connected) return spawner;
   const s = fork(path.join(__dirname, 'spawner-main.js'), label, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    // a small heap: it keeps nothing
-    execArgv: ['--max-semi-space-size=1', '--max-old-space-size=64'],
+    // a small young generation (it keeps nothing for long); the old-space limit only has to
+    // hold the largest output a caller collects as a string (64 MiB for network scripts)
+    execArgv: ['--max-semi-space-size=1', '--max-old-space-size=256'],
   });
   s.on('message', (m: SpawnerOut, handle?: Socket) => {
     const p = pending.get(m.id);
