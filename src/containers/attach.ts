@@ -8,8 +8,10 @@ export interface AttachClient {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
-  /** Raw bytes with a TTY, multiplexed frames without. */
+  /** The container's TTY: its detach keys apply, and its output is raw bytes. */
   tty: boolean;
+  /** Raw bytes even without a TTY (a WebSocket client: dockerd never multiplexes there). */
+  raw?: boolean;
   detachKeys: Buffer | null;
 }
 
@@ -37,7 +39,7 @@ export class AttachHub {
     stream.onData((which, data) => {
       for (const c of this.clients) {
         if ((which === 1 && !c.stdout) || (which === 2 && !c.stderr)) continue;
-        c.socket.write(c.tty ? data : frame(which, data));
+        c.socket.write(c.tty || c.raw ? data : frame(which, data));
       }
     });
     stream.onEnd(() => this.finish());

@@ -5,6 +5,7 @@ import { BerthError, invalidParameter, notFound, statusOf } from '../errdefs';
 import { API_VERSION, ENGINE_VERSION, MIN_API_VERSION, OS_TYPE, compareVersions } from '../api/version';
 import { Router, type Ctx } from './router';
 import type { Logger } from '../util/log';
+import { acceptWebSocket, isWebSocketHandshake } from './websocket';
 
 const VERSION_PREFIX = /^\/v(\d+\.\d+)(\/.*)$/;
 
@@ -148,6 +149,14 @@ export function createApiServer(opts: ApiServerOptions): http.Server {
           socket.setTimeout(0);
           socket.resume();
           return socket;
+        },
+        websocket: async (binary) => {
+          if (!upgrade || !isWebSocketHandshake(req)) throw invalidParameter('not a websocket handshake: expected "Connection: Upgrade" and "Upgrade: websocket"');
+          if (hijacked) throw new Error('connection already hijacked');
+          hijacked = true;
+          upgrade.socket.setNoDelay(true);
+          upgrade.socket.setTimeout(0);
+          return acceptWebSocket(req, upgrade.socket, upgrade.head, binary);
         },
       };
       await found.handler(ctx);

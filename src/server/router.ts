@@ -24,6 +24,11 @@ export interface Ctx {
   text(status: number, text: string, contentType?: string): void;
   /** Takes over the connection for a raw stream; call once, before writing anything. */
   hijack(contentType: string): Duplex;
+  /**
+   * Completes a WebSocket handshake on this (upgraded) request and hands over the
+   * connection as a stream of message bytes; throws a 400 when the request is not one.
+   */
+  websocket(binary: boolean): Promise<Duplex>;
 }
 
 export type Handler = (ctx: Ctx) => Promise<void> | void;

@@ -7,7 +7,6 @@ import type { Router } from './router';
  * earlier win, so an endpoint leaves this list simply by being implemented.
  */
 export const UNIMPLEMENTED: [string, string][] = [
-  ['GET', '/containers/{name}/attach/ws'],
   ['POST', '/build/cancel'], ['POST', '/session'],
   ['GET', '/images/search'],
   ['PUT', '/volumes/{name}'],

@@ -72,33 +72,42 @@ export function registerContainerRoutes(router: Router, b: ContainerBackend): vo
     ctx.text(200, '');
   });
 
-  router.post('/containers/{name}/attach', async (ctx) => {
+  /**
+   * Attach, over a hijacked connection (multiplexed frames without a TTY) or a WebSocket
+   * (never multiplexed: dockerd leaves the streams to the client; before API 1.42 it
+   * attaches all three whatever the query says, and before 1.28 it sends text frames).
+   */
+  const attach = async (ctx: Ctx, ws: boolean) => {
     const c = svc.get(ctx.params.name);
     const q = ctx.query;
     const keys = q.get('detachKeys');
     const detachKeys = parseDetachKeys(keys || 'ctrl-p,ctrl-q');
     if (keys && !detachKeys) throw invalidParameter(`Invalid detach keys (${keys}) provided`);
     if (c.state.Paused) throw invalidParameter(`container ${ctx.params.name} is paused, unpause the container before attach`);
-    const stdin = boolParam(q, 'stdin');
-    const stdout = boolParam(q, 'stdout');
-    const stderr = boolParam(q, 'stderr');
+    const all = ws && compareVersions(ctx.apiVersion, '1.42') < 0;
+    const stdin = all || boolParam(q, 'stdin');
+    const stdout = all || boolParam(q, 'stdout');
+    const stderr = all || boolParam(q, 'stderr');
     const stream = boolParam(q, 'stream');
     const logs = boolParam(q, 'logs');
     if (!stream && !logs) throw invalidParameter('at least one of stream or logs must be set');
     const tty = !!c.config.Tty;
-    const socket = ctx.hijack(streamType(ctx, tty));
+    const raw = tty || ws;
+    const socket = ws ? await ctx.websocket(compareVersions(ctx.apiVersion, '1.28') >= 0) : ctx.hijack(streamType(ctx, tty));
     if (logs) {
       const ac = new AbortController();
       for await (const e of b.logs(c, { follow: false, tail: 'all', stdout, stderr, signal: ac.signal })) {
-        socket.write(tty ? e.data : frame(e.stream === 'stdout' ? 1 : 2, e.data));
+        socket.write(raw ? e.data : frame(e.stream === 'stdout' ? 1 : 2, e.data));
       }
     }
     if (!stream) { socket.end(); return; }
     const hub = svc.hub(c);
-    hub.add({ socket, stdin: stdin && !!c.config.OpenStdin, stdout, stderr, tty, detachKeys });
+    hub.add({ socket, stdin: stdin && !!c.config.OpenStdin, stdout, stderr, tty, raw, detachKeys });
     if (c.state.Running && !hub.bound) hub.bind(await svc.runtime.attach(c.id, svc.bundleDir(c.id)));
     svc.emit(c, 'attach');
-  });
+  };
+  router.post('/containers/{name}/attach', (ctx) => attach(ctx, false));
+  router.get('/containers/{name}/attach/ws', (ctx) => attach(ctx, true));
 
   router.get('/containers/{name}/logs', async (ctx) => {
     const c = svc.get(ctx.params.name);
