@@ -27,7 +27,8 @@ class WebSocketStream extends Duplex {
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer);
       if (!this.push(buf)) ws.pause();
     });
-    ws.on('close', () => { this.push(null); this.destroy(); });
+    // the client's close is the end of its input (stdin EOF); the writable side follows (allowHalfOpen: false)
+    ws.on('close', () => this.push(null));
     ws.on('error', (e) => this.destroy(e));
   }
 
