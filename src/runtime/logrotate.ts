@@ -27,6 +27,8 @@ export interface RotationTarget { id: string; logPath: string; ctlPath: string; 
 
 export class LogRotator {
   private targets = new Map<string, { t: RotationTarget; watcher: fs.FSWatcher | null; busy: boolean; again: boolean; timer: NodeJS.Timeout | null }>();
+  /** Rotations under way, by container: a reader must not list the files in the middle of one. */
+  private running = new Map<string, Promise<unknown>>();
 
   constructor(private readonly log?: (msg: string) => void, private readonly throttleMs = 50) {}
 
@@ -57,6 +59,17 @@ export class LogRotator {
 
   stop(): void { for (const id of [...this.targets.keys()]) this.remove(id); }
 
+  /**
+   * The container exited: no rotation starts any more, and one under way is let finish
+   * (its live file is renamed aside until it is filed as log.1). Null when none is under
+   * way, so the caller can go on at once.
+   */
+  finish(id: string): Promise<void> | null {
+    this.remove(id);
+    const r = this.running.get(id);
+    return r ? r.then(() => undefined, () => undefined) : null;
+  }
+
   private schedule(id: string): void {
     const e = this.targets.get(id);
     if (!e || e.timer) return;
@@ -73,8 +86,14 @@ export class LogRotator {
     try {
       let size: number;
       try { size = (await fs.promises.stat(e.t.logPath)).size; } catch { return false; }
-      if (size < e.t.maxSize) return false;
-      if (!(await rotate(e.t))) this.remove(id); // conmon is gone: nothing writes this log any more
+      if (size < e.t.maxSize || this.targets.get(id) !== e) return false; // finished meanwhile: the container exited
+      const r = rotate(e.t);
+      this.running.set(id, r);
+      try {
+        if (!(await r)) this.remove(id); // conmon is gone: nothing writes this log any more
+      } finally {
+        if (this.running.get(id) === r) this.running.delete(id);
+      }
       return true;
     } catch (err) {
       this.log?.(`log rotation for ${id} failed: ${String(err)}`);

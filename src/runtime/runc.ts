@@ -233,7 +233,12 @@ export class RuncConmonRuntime implements OciRuntime {
 
   onExit(cb: (id: string, exitCode: number, at: Date) => void): void {
     this.ensureDirs();
-    this.exits.subscribe(cb);
+    // An exit is reported once the log's files are settled: `docker logs` right after it
+    // must not list them while a rotation has the live file renamed aside.
+    this.exits.subscribe((id, code, at) => {
+      const settling = this.rotator.finish(id);
+      if (settling) void settling.then(() => cb(id, code, at)); else cb(id, code, at);
+    });
     this.exits.start();
   }
 
