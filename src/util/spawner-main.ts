@@ -14,8 +14,7 @@
  *        { t: 'run', id, cmd, args, cwd?, env?, input?, timeoutMs?, maxBuffer? }  a child
  *          run to its end here: { t: 'done', id, code, signal, stdout, stderr, killed,
  *          overflow } or { t: 'error', id, error }.
- *        { t: 'kill', id, signal }  a signal for a run child (spawn children are signalled
- *          by pid from the daemon).
+ * Spawned children are signalled by pid from the daemon; a run child by its timeout here.
  * The spawner ignores the terminal's signals (the daemon may still need children while it
  * shuts down) and ends when the daemon's channel closes.
  */
@@ -25,8 +24,7 @@ import type { Socket } from 'node:net';
 export type StdioSpec = 'pipe' | 'ignore' | 'inherit';
 export interface SpawnReq { t: 'spawn'; id: number; cmd: string; args: string[]; cwd?: string; env?: NodeJS.ProcessEnv; stdio: StdioSpec[] }
 export interface RunReq { t: 'run'; id: number; cmd: string; args: string[]; cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; maxBuffer?: number }
-export interface KillReq { t: 'kill'; id: number; signal: NodeJS.Signals }
-export type SpawnerIn = SpawnReq | RunReq | KillReq;
+export type SpawnerIn = SpawnReq | RunReq;
 export interface SpawnError { message: string; code?: string; errno?: number; syscall?: string; path?: string }
 export type SpawnerOut =
   | { t: 'pid'; id: number; pid: number }
@@ -46,9 +44,9 @@ export interface RunResult { code: number | null; signal: NodeJS.Signals | null;
 /**
  * Runs a command to its end: `input` on its stdin, stdout and stderr collected up to
  * `maxBuffer` each (beyond it, or after `timeoutMs`, the child gets SIGTERM). Rejects only
- * when it cannot run at all. `onChild` gets the child (to signal it).
+ * when it cannot run at all.
  */
-export function runCollect(r: RunOptions, onChild?: (c: ChildProcess) => void): Promise<RunResult> {
+export function runCollect(r: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
@@ -57,7 +55,6 @@ export function runCollect(r: RunOptions, onChild?: (c: ChildProcess) => void): 
       reject(e);
       return;
     }
-    onChild?.(child);
     const max = r.maxBuffer ?? 1 << 20;
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -85,7 +82,6 @@ export function runCollect(r: RunOptions, onChild?: (c: ChildProcess) => void): 
 
 function main(): void {
   const send = (m: SpawnerOut, handle?: Socket) => { if (process.connected) process.send!(m, handle as never); };
-  const running = new Map<number, ChildProcess>();
 
   const startSpawn = (r: SpawnReq) => {
     let child: ChildProcess;
@@ -108,16 +104,15 @@ function main(): void {
   };
 
   const startRun = (r: RunReq) => {
-    runCollect(r, (c) => running.set(r.id, c)).then(
-      (res) => { running.delete(r.id); send({ t: 'done', id: r.id, ...res }); },
-      (e) => { running.delete(r.id); send({ t: 'error', id: r.id, error: errorOf(e) }); },
+    runCollect(r).then(
+      (res) => send({ t: 'done', id: r.id, ...res }),
+      (e) => send({ t: 'error', id: r.id, error: errorOf(e) }),
     );
   };
 
   process.on('message', (m: SpawnerIn) => {
     if (m.t === 'spawn') startSpawn(m);
     else if (m.t === 'run') startRun(m);
-    else if (m.t === 'kill') { const c = running.get(m.id); if (c && c.exitCode === null && c.signalCode === null) c.kill(m.signal); }
   });
   process.on('disconnect', () => process.exit(0));
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGPIPE'] as const) process.on(sig, () => undefined);
