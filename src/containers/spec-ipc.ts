@@ -1,4 +1,4 @@
-import { execFile } from '../util/spawn';
+import { runChecked } from '../util/spawn';
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { invalidParameter, system } from '../errdefs';
@@ -8,22 +8,18 @@ import type { ContainerService } from './service';
 import { containerUserns } from './userns';
 import { rootPair } from '../util/idmap';
 
-/**
- * Shareable IPC, as dockerd does it: a container started with `--ipc shareable` gets its
- * /dev/shm from a tmpfs mounted on the host (<container dir>/mounts/shm), and a container
- * with `--ipc container:<donor>` bind-mounts that same tmpfs (a tmpfs inside the donor's own
- * mount namespace cannot be bind-mounted from outside it). Unmounted when the donor stops.
- */
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => execFile(cmd, args, {}, (err, _o, stderr) => (err ? reject(new Error(stderr.trim() || err.message)) : resolve())));
-}
-
 function isMounted(dir: string): boolean {
   try {
     return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === dir);
   } catch { return false; }
 }
 
+/**
+ * Shareable IPC, as dockerd does it: a container started with `--ipc shareable` gets its
+ * /dev/shm from a tmpfs mounted on the host (<container dir>/mounts/shm), and a container
+ * with `--ipc container:<donor>` bind-mounts that same tmpfs (a tmpfs inside the donor's own
+ * mount namespace cannot be bind-mounted from outside it). Unmounted when the donor stops.
+ */
 export class IpcShm implements ContainerHooks {
   constructor(private readonly svc: ContainerService) {}
 
@@ -36,7 +32,7 @@ export class IpcShm implements ContainerHooks {
       await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       if (!isMounted(dir)) {
         const size = c.hostConfig.ShmSize || 64 * 1024 * 1024;
-        await run('mount', ['-t', 'tmpfs', '-o', `mode=1777,size=${size},nosuid,nodev,noexec`, 'shm', dir]).catch((e: Error) => {
+        await runChecked('mount', ['-t', 'tmpfs', '-o', `mode=1777,size=${size},nosuid,nodev,noexec`, 'shm', dir]).catch((e: Error) => {
           throw system(`mounting shm tmpfs: ${e.message}`);
         });
         // --userns-remap: the container's root owns it, as dockerd chowns it to the remapped root
@@ -62,6 +58,6 @@ export class IpcShm implements ContainerHooks {
   private async release(c: ContainerRecord): Promise<void> {
     if (c.hostConfig.IpcMode !== 'shareable') return;
     const dir = this.shmDir(c);
-    if (isMounted(dir)) await run('umount', ['-l', dir]).catch(() => undefined);
+    if (isMounted(dir)) await runChecked('umount', ['-l', dir]).catch(() => undefined);
   }
 }

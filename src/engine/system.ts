@@ -4,13 +4,8 @@ import * as os from 'node:os';
 import { API_VERSION, BERTH_VERSION, ENGINE_VERSION, MIN_API_VERSION } from '../api/version';
 import { statusOf } from '../containers/record';
 import type { Engine } from './engine';
-import { collect } from '../util/spawn';
+import { runChecked } from '../util/spawn';
 
-const run = async (cmd: string, args: string[]) => {
-  const r = await collect(cmd, args);
-  if (r.code !== 0) throw new Error(`${cmd}: exit code ${r.code}`);
-  return r;
-};
 let toolVersions: Promise<{ runc: string; runcCommit: string; conmon: string }> | undefined;
 
 /** Asked once per daemon life: `runc --version` and `conmon --version`. */
@@ -18,11 +13,11 @@ function versions(engine: Engine) {
   toolVersions ??= (async () => {
     const out = { runc: '', runcCommit: '', conmon: '' };
     try {
-      const r = (await run(engine.runtime.runtimePath, ['--version'])).stdout;
+      const r = await runChecked(engine.runtime.runtimePath, ['--version']);
       out.runc = /runc version (\S+)/.exec(r)?.[1] ?? '';
       out.runcCommit = /commit: (\S+)/.exec(r)?.[1] ?? '';
     } catch { /* reported as empty */ }
-    try { out.conmon = /conmon version (\S+)/.exec((await run(engine.runtime.conmonPath, ['--version'])).stdout)?.[1] ?? ''; } catch { /* empty */ }
+    try { out.conmon = /conmon version (\S+)/.exec((await runChecked(engine.runtime.conmonPath, ['--version'])))?.[1] ?? ''; } catch { /* empty */ }
     return out;
   })();
   return toolVersions;

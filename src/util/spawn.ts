@@ -99,7 +99,7 @@ export type Collected = RunResult;
 export function collect(cmd: string, args: string[], opts: CollectOptions = {}): Promise<Collected> {
   return new Promise((resolve, reject) => {
     const id = nextId++;
-    const sent = request({ t: 'run', id, cmd, args, cwd: opts.cwd, env: opts.env, input: opts.input, timeoutMs: opts.timeoutMs, maxBuffer: opts.maxBuffer }, {
+    const sent = request({ t: 'run', id, cmd, args, ...opts }, {
       onMessage: (m) => {
         settle(id);
         if (m.t === 'done') resolve({ code: m.code, signal: m.signal, stdout: m.stdout, stderr: m.stderr, killed: m.killed, overflow: m.overflow });
@@ -120,6 +120,16 @@ export function execFile(cmd: string, args: string[], opts: CollectOptions, cb: 
     const what = r.overflow ? 'stdout maxBuffer length exceeded' : `Command failed: ${[cmd, ...args].join(' ')}\n${r.stderr}`;
     cb(Object.assign(new Error(what), { code: r.code ?? undefined, killed: r.killed, signal: r.signal }), r.stdout, r.stderr);
   }, (e: Error) => cb(e, '', ''));
+}
+
+/**
+ * Runs cmd to its end and gives its stdout; rejects with its stderr (or, when it printed
+ * nothing there, execFile's error: the command and its exit code).
+ */
+export function runChecked(cmd: string, args: string[], opts: CollectOptions = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, opts, (err, stdout, stderr) => (err ? reject(new Error(stderr.trim() || err.message)) : resolve(stdout)));
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { SpecMount } from '../runtime/spec';
 import { invalidParameter, notFound, system } from '../errdefs';
 import type { Logger } from '../util/log';
 import { secureJoin } from '../util/securejoin';
-import { execFile } from '../util/spawn';
+import { runChecked } from '../util/spawn';
 import { parseBind, parseMount, parseTmpfs, parseVolumesFrom, type MountRequest } from './mountspec';
 import type { VolumeService } from './service';
 import { ANONYMOUS_LABEL, type ContainerLike, type MountPoint } from './types';
@@ -167,12 +167,18 @@ export class VolumeMounts {
       || (c.hostConfig.Mounts ?? []).some((x) => x.Type === 'bind' && x.BindOptions?.CreateMountpoint && path.posix.normalize(x.Target) === m.Destination);
   }
 
+  /** The container's named-volume mounts whose volume still exists, with it. */
+  private *volumesOf(c: ContainerLike) {
+    for (const m of this.volumes.store.mountsOf(c.id)) {
+      const v = m.Type === 'volume' && m.Name ? this.volumes.find(m.Name) : undefined;
+      if (v) yield { m, v };
+    }
+  }
+
   /** stopped hook: a device volume (tmpfs, bind) is unmounted once no running container uses it. */
   async stopped(c: ContainerLike): Promise<void> {
-    for (const m of this.volumes.store.mountsOf(c.id)) {
-      if (m.Type !== 'volume' || !m.Name) continue;
-      const v = this.volumes.find(m.Name);
-      if (!v || !v.options.type) continue;
+    for (const { v } of this.volumesOf(c)) {
+      if (!v.options.type) continue;
       const busy = this.volumes.usersOf(v.name).some((id) => id !== c.id && this.containers.find(id)?.state.Running);
       if (!busy) await this.volumes.local.unmount(v).catch((e) => this.log.warn(`unmount volume ${v.name}: ${String(e)}`));
     }
@@ -183,18 +189,14 @@ export class VolumeMounts {
    * network's `connect`, as dockerd orders them (the volumes were mounted in prepare).
    */
   async started(c: ContainerLike): Promise<void> {
-    for (const m of this.volumes.store.mountsOf(c.id)) {
-      const v = m.Type === 'volume' && m.Name ? this.volumes.find(m.Name) : undefined;
-      if (v) this.volumes.emit('mount', v.name, { container: c.id, destination: m.Destination, driver: v.driver, propagation: m.Propagation, 'read/write': String(m.RW) });
+    for (const { m, v } of this.volumesOf(c)) {
+      this.volumes.emit('mount', v.name, { container: c.id, destination: m.Destination, driver: v.driver, propagation: m.Propagation, 'read/write': String(m.RW) });
     }
   }
 
   /** died hook: the `unmount` events, after `die` as dockerd sends them. */
   async died(c: ContainerLike): Promise<void> {
-    for (const m of this.volumes.store.mountsOf(c.id)) {
-      const v = m.Type === 'volume' && m.Name ? this.volumes.find(m.Name) : undefined;
-      if (v) this.volumes.emit('unmount', v.name, { container: c.id, driver: v.driver });
-    }
+    for (const { v } of this.volumesOf(c)) this.volumes.emit('unmount', v.name, { container: c.id, driver: v.driver });
   }
 
   /** removing hook: forgets the mounts; with rm -v removes the anonymous volumes no one else uses. */
@@ -233,9 +235,7 @@ export async function copyUp(rootfs: string, destination: string, data: string):
   if (!st.isDirectory()) return;
   if ((await fs.readdir(data)).length > 0) return;
   if ((await fs.readdir(src)).length > 0) {
-    await new Promise<void>((resolve, reject) => {
-      execFile('cp', ['-a', '--no-dereference', '--', `${src}/.`, `${data}/`], {}, (err, _o, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
-    });
+    await runChecked('cp', ['-a', '--no-dereference', '--', `${src}/.`, `${data}/`]);
   }
   await fs.chown(data, st.uid, st.gid);
   await fs.chmod(data, st.mode & 0o7777);

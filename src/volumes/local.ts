@@ -1,17 +1,12 @@
 import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { invalidParameter, system } from '../errdefs';
-import { execFile } from '../util/spawn';
+import { runChecked } from '../util/spawn';
 import type { VolumeRecord } from './types';
 
 const VALID_OPTS = new Set(['type', 'device', 'o']);
 const MANDATORY: Record<string, string[]> = { device: ['type'], type: ['device'], o: ['device', 'type'] };
 
-function run(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, {}, (err, _out, stderr) => (err ? reject(new Error(String(stderr).trim() || err.message)) : resolve()));
-  });
-}
 
 /** Mount points from /proc/self/mountinfo (octal escapes decoded). */
 export function mountPoints(): string[] {
@@ -60,7 +55,7 @@ export class LocalDriver {
     const o = v.options.o ?? '';
     const args = ['-t', v.options.type, ...(o ? ['-o', o] : []), v.options.device, p];
     try {
-      await run('mount', args);
+      await runChecked('mount', args);
     } catch (e) {
       throw system(`error while mounting volume '${p}': failed to mount local volume: mount ${v.options.device}:${p}, data: ${o}: ${(e as Error).message}`);
     }
@@ -69,7 +64,7 @@ export class LocalDriver {
 
   async unmount(v: VolumeRecord): Promise<void> {
     if (!this.hasDevice(v) || !this.isMounted(v)) return;
-    await run('umount', [this.dataPath(v.name)]).catch(async () => run('umount', ['-l', this.dataPath(v.name)]));
+    await runChecked('umount', [this.dataPath(v.name)]).catch(async () => runChecked('umount', ['-l', this.dataPath(v.name)]));
   }
 
   /**
